@@ -1,0 +1,3 @@
+from stillwatch.cli import main
+
+main()
