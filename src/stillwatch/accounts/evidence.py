@@ -1,0 +1,287 @@
+"""From a behaviour profile to weighted, human-checkable evidence.
+
+Each rule reads one profile (an account's, or a campaign's pooled traffic) and either says
+nothing or returns a Reason whose weight grows with how far the behaviour is from ordinary
+use. Weights combine as a noisy-OR: independent pieces of evidence each leave some chance the
+behaviour is innocent, and the score is one minus the product of those chances.
+
+Rules are split into *abuse* (a jailbreak that exposes what the provider did not mean to
+reveal) and *harvest* (patterns of bulk collection). Harvest alone describes legitimate
+distillation and heavy batch use too; the decision stage never convicts on it alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from stillwatch.accounts.features import TARGET_CATEGORIES
+from stillwatch.types import Reason, sort_reasons
+
+Profile = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class BehaviourConfig:
+    """Thresholds of the behaviour rules (see default.toml for what each means)."""
+
+    min_exchanges: int = 20
+    elicit_min_count: int = 3
+    elicit_rate_floor: float = 0.05
+    elicit_rate_full: float = 0.30
+    extract_min_count: int = 3
+    judge_share: float = 0.4
+    rewrite_share: float = 0.3
+    appetite_share: float = 0.5
+    concentration_share: float = 0.8
+    concentration_lift: float = 2.0
+    template_share: float = 0.5
+    single_turn_share: float = 0.95
+    round_clock_hours: int = 22
+    round_clock_entropy: float = 0.93
+    round_clock_min_exchanges: int = 200
+    fresh_account_days: float = 3.0
+    fresh_daily_volume: float = 100.0
+    pivot_share: float = 0.4
+
+
+def _ramp(x: float, lo: float, hi: float) -> float:
+    """0 at ``lo``, 1 at ``hi``, linear between (``hi`` > ``lo``)."""
+    if x <= lo:
+        return 0.0
+    return min(1.0, (x - lo) / (hi - lo))
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+Rule = Callable[[Profile, Mapping[str, float], BehaviourConfig], Reason | None]
+
+
+def reasoning_elicitation(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Reason | None:
+    count, rate = int(p["elicit_count"]), float(p["elicit_rate"])
+    if count < c.elicit_min_count or rate < c.elicit_rate_floor:
+        return None
+    weight = 0.5 + 0.45 * _ramp(rate, c.elicit_rate_floor, c.elicit_rate_full)
+    return Reason(
+        "reasoning_elicitation",
+        weight,
+        f"{count} of {p['exchanges']} prompts ({_pct(rate)}) ask the model to reveal or "
+        "reconstruct its hidden reasoning",
+        {"count": count, "rate": round(rate, 4)},
+    )
+
+
+def prompt_extraction(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Reason | None:
+    count, rate = int(p["extract_count"]), float(p["extract_rate"])
+    if count < c.extract_min_count or rate < c.elicit_rate_floor:
+        return None
+    weight = 0.4 + 0.4 * _ramp(rate, c.elicit_rate_floor, c.elicit_rate_full)
+    return Reason(
+        "prompt_extraction",
+        weight,
+        f"{count} prompts ({_pct(rate)}) try to extract the system prompt or instructions",
+        {"count": count, "rate": round(rate, 4)},
+    )
+
+
+def rubric_grading(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Reason | None:
+    share = float(p["cat_rubric_grading"])
+    if p["exchanges"] < c.min_exchanges or share < c.judge_share:
+        return None
+    return Reason(
+        "rubric_grading",
+        0.15 + 0.15 * _ramp(share, c.judge_share, 1.0),
+        f"{_pct(share)} of exchanges use the model as a rubric grader (reward model)",
+        {"share": round(share, 4)},
+    )
+
+
+def sensitive_rewrite(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Reason | None:
+    share = float(p["cat_sensitive_rewrite"])
+    if p["exchanges"] < c.min_exchanges or share < c.rewrite_share:
+        return None
+    return Reason(
+        "sensitive_rewrite",
+        0.2,
+        f"{_pct(share)} of exchanges ask for rewrites of sensitive-topic material",
+        {"share": round(share, 4)},
+    )
+
+
+def output_appetite(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Reason | None:
+    parts = {
+        "max_tokens near the model maximum": float(p["near_max_tokens"]),
+        "n > 1": float(p["multi_n"]),
+        "logprobs": float(p["logprobs"]),
+    }
+    hits = {k: v for k, v in parts.items() if v >= c.appetite_share}
+    if p["exchanges"] < c.min_exchanges or not hits:
+        return None
+    detail = ", ".join(f"{k} in {_pct(v)}" for k, v in hits.items())
+    return Reason(
+        "output_appetite",
+        min(0.45, 0.2 + 0.1 * len(hits)),
+        f"asks for as much output as it can get: {detail}",
+        {k: round(v, 4) for k, v in hits.items()},
+    )
+
+
+def capability_concentration(
+    p: Profile, pop: Mapping[str, float], c: BehaviourConfig
+) -> Reason | None:
+    if p["exchanges"] < c.min_exchanges:
+        return None
+    shares = {cat: float(p[f"cat_{cat}"]) for cat in TARGET_CATEGORIES}
+    share = sum(shares.values())
+    top = max(shares, key=lambda k: shares[k])
+    base = sum(pop.get(cat, 0.0) for cat in TARGET_CATEGORIES) or 1e-9
+    lift = share / base
+    if share < c.concentration_share or lift < c.concentration_lift:
+        return None
+    return Reason(
+        "capability_concentration",
+        0.25,
+        f"{_pct(share)} of traffic targets high-value capabilities (mostly {top}), "
+        f"{lift:.1f}x the population's share",
+        {"share": round(share, 4), "top": top, "lift": round(lift, 2)},
+    )
+
+
+def templated_prompts(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Reason | None:
+    n = int(p["exchanges"])
+    share = int(p["top_template_count"]) / max(n, 1)
+    if n < c.min_exchanges or share < c.template_share:
+        return None
+    return Reason(
+        "templated_prompts",
+        0.15,
+        f"{_pct(share)} of prompts fill one template; {p['distinct_templates']} templates "
+        f"over {n} exchanges",
+        {"top_share": round(share, 4), "templates": int(p["distinct_templates"])},
+    )
+
+
+def single_turn(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Reason | None:
+    share = float(p["single_turn"])
+    if p["exchanges"] < c.min_exchanges or share < c.single_turn_share:
+        return None
+    return Reason(
+        "single_turn_harvest",
+        0.1,
+        f"{_pct(share)} of exchanges are one-shot prompts with no conversation or tool loop",
+        {"share": round(share, 4)},
+    )
+
+
+def round_the_clock(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Reason | None:
+    if (
+        p["exchanges"] < c.round_clock_min_exchanges
+        or p["active_hours"] < c.round_clock_hours
+        or p["hour_entropy"] < c.round_clock_entropy
+    ):
+        return None
+    return Reason(
+        "round_the_clock",
+        0.1,
+        f"active in {p['active_hours']} of 24 hours with a flat daily profile "
+        f"(entropy {p['hour_entropy']:.2f}); people sleep",
+        {"active_hours": int(p["active_hours"]), "entropy": round(float(p["hour_entropy"]), 3)},
+    )
+
+
+def fresh_account_ramp(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Reason | None:
+    created = p.get("account_created")
+    if created is None or p["exchanges"] < c.min_exchanges:
+        return None
+    age_days = (p["first_seen"] - created).total_seconds() / 86400
+    daily = p["exchanges"] / max(int(p["active_days"]), 1)
+    if age_days > c.fresh_account_days or daily < c.fresh_daily_volume:
+        return None
+    return Reason(
+        "fresh_account_ramp",
+        0.2,
+        f"{daily:.0f} exchanges a day starting {max(age_days, 0):.1f} days after the account was created",
+        {"age_days": round(age_days, 2), "daily": round(daily, 1)},
+    )
+
+
+def model_pivot(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Reason | None:
+    share = float(p["pivot_share"])
+    if share < c.pivot_share:
+        return None
+    return Reason(
+        "model_pivot",
+        0.15,
+        f"moved {_pct(share)} of its traffic to {p['pivot_model']} within 24 hours of its release",
+        {"share": round(share, 4), "model": p["pivot_model"]},
+    )
+
+
+ABUSE_RULES: tuple[Rule, ...] = (reasoning_elicitation, prompt_extraction)
+HARVEST_RULES: tuple[Rule, ...] = (
+    rubric_grading,
+    sensitive_rewrite,
+    output_appetite,
+    capability_concentration,
+    templated_prompts,
+    single_turn,
+    round_the_clock,
+    fresh_account_ramp,
+    model_pivot,
+)
+
+
+def noisy_or(weights: list[float]) -> float:
+    """Combine independent evidence: 1 - prod(1 - w)."""
+    return 1.0 - math.prod(1.0 - min(max(w, 0.0), 1.0) for w in weights)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the behaviour rules found for one profile."""
+
+    abuse: float
+    harvest: float
+    reasons: list[Reason]
+
+    @property
+    def score(self) -> float:
+        return noisy_or([self.abuse, self.harvest])
+
+
+class BehaviourScorer:
+    """Applies the rules to profiles; ``population`` holds exchange-weighted category shares.
+
+    Examples
+    --------
+    >>> scorer = BehaviourScorer()
+    >>> round(noisy_or([0.5, 0.5]), 2)
+    0.75
+    """
+
+    def __init__(self, config: BehaviourConfig | None = None) -> None:
+        self.config = config or BehaviourConfig()
+        self.population_: dict[str, float] = {}
+
+    def fit(self, profiles: list[Profile]) -> BehaviourScorer:
+        total = sum(int(p["exchanges"]) for p in profiles) or 1
+        self.population_ = {
+            cat: sum(float(p[f"cat_{cat}"]) * int(p["exchanges"]) for p in profiles) / total
+            for cat in TARGET_CATEGORIES
+        }
+        return self
+
+    def assess(self, profile: Profile) -> Assessment:
+        abuse = [r for rule in ABUSE_RULES if (r := rule(profile, self.population_, self.config))]
+        harvest = [
+            r for rule in HARVEST_RULES if (r := rule(profile, self.population_, self.config))
+        ]
+        return Assessment(
+            abuse=noisy_or([r.weight for r in abuse]),
+            harvest=noisy_or([r.weight for r in harvest]),
+            reasons=sort_reasons(abuse + harvest),
+        )

@@ -1,0 +1,6 @@
+"""Campaigns: communities of linked accounts (or single accounts) whose pooled traffic shows
+abuse or coordinated harvesting, sized and described with tactics and ATLAS ids."""
+
+from stillwatch.campaigns.assemble import Campaign, CampaignAssembler, CampaignConfig, Group
+
+__all__ = ["Campaign", "CampaignAssembler", "CampaignConfig", "Group"]

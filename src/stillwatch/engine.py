@@ -1,0 +1,40 @@
+"""The relational engine the batch stages run their SQL on.
+
+Stages write their relational work as SQL text in the dialect DuckDB and Spark SQL share
+(``max_by``, ``INTERVAL 1 DAY``, window functions), and hand it to an Engine. The embedded
+default is DuckDB over the ingest store; ``stillwatch.spark`` provides the same interface.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import duckdb
+import pyarrow as pa
+
+
+class Engine(Protocol):
+    def sql(self, query: str) -> pa.Table:
+        """Run a query and return its result as an Arrow table."""
+
+    def execute(self, statement: str) -> None:
+        """Run a statement that returns nothing (CREATE VIEW, CREATE TABLE AS ...)."""
+
+    def register(self, name: str, table: pa.Table) -> None:
+        """Expose an Arrow table to later queries under ``name``."""
+
+
+class DuckDBEngine:
+    """Runs stage SQL on a DuckDB connection (the ingest store, or an in-memory one)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def sql(self, query: str) -> pa.Table:
+        return self.con.sql(query).to_arrow_table()
+
+    def execute(self, statement: str) -> None:
+        self.con.execute(statement)
+
+    def register(self, name: str, table: pa.Table) -> None:
+        self.con.register(name, table)

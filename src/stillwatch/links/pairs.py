@@ -1,0 +1,155 @@
+"""Pairs of accounts that share something: content, infrastructure or a client fingerprint.
+
+Every kind of evidence becomes keys: (kind, key, account) rows, e.g. ("tpl", template id),
+("band", an LSH band of a near-duplicate sketch), ("ip", address), ("pay", payment
+fingerprint). Accounts sharing a key are paired by a self-join on the key: the LSH band join.
+
+A key held by thousands of accounts (a hydra's template, or a campus NAT) would produce
+millions of pairs. Within each key, accounts are put in a pseudo-random order and each is
+paired with the next ``neighbours`` accounts around that ring: every account still links
+into the group, with O(accounts x neighbours) pairs instead of O(accounts^2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from stillwatch.engine import Engine
+
+#: Which class of evidence each key kind belongs to. Only "content" and "client" speak to
+#: what the accounts *do*; "infra" says where they come from, which a NAT, a proxy pool
+#: shared with honest customers or a reseller explains just as well.
+KIND_CLASS: dict[str, str] = {
+    "tpl": "content",
+    "sys": "content",
+    "band": "content",
+    "ip": "infra",
+    "net": "infra",
+    "pay": "infra",
+    "born": "infra",
+    "client": "client",
+}
+
+
+@dataclass(frozen=True)
+class LinkConfig:
+    """See default.toml, section [links]."""
+
+    min_text_chars: int = 40
+    neighbours: int = 8
+    max_key_share: float = 0.5
+    born_bucket_minutes: int = 10
+    weights: dict[str, float] = field(
+        default_factory=lambda: {
+            "tpl": 1.0,
+            "sys": 0.6,
+            "band": 1.0,
+            "ip": 0.3,
+            "net": 0.15,
+            "pay": 0.5,
+            "born": 0.3,
+            "client": 0.3,
+        }
+    )
+
+
+def keys_sql(source: str, cfg: LinkConfig) -> str:
+    """(kind, key, account, uses) for every piece of shareable evidence."""
+    m = int(cfg.min_text_chars)
+    bucket = int(cfg.born_bucket_minutes) * 60
+    return f"""
+SELECT kind, key, account, count(*) AS uses FROM (
+  SELECT 'tpl' AS kind, CAST(template_id AS VARCHAR) AS key, account FROM {source}
+    WHERE template_id IS NOT NULL AND length(prompt_text) >= {m}
+  UNION ALL
+  SELECT 'sys', CAST(system_template_id AS VARCHAR), account FROM {source}
+    WHERE system_template_id IS NOT NULL AND length(system_text) >= {m}
+  UNION ALL
+  SELECT 'band', CAST(b AS VARCHAR), account FROM (
+    SELECT unnest(prompt_bands) AS b, account FROM {source}
+    WHERE prompt_bands IS NOT NULL AND length(prompt_text) >= {m}) u
+  UNION ALL
+  SELECT 'ip', client_ip, account FROM {source} WHERE client_ip IS NOT NULL
+  UNION ALL
+  SELECT 'net', regexp_extract(client_ip, '^(\\d+\\.\\d+\\.\\d+)\\.\\d+$', 1), account
+    FROM {source} WHERE regexp_matches(client_ip, '^\\d+\\.\\d+\\.\\d+\\.\\d+$')
+  UNION ALL
+  SELECT 'pay', payment_fingerprint, account FROM {source} WHERE payment_fingerprint IS NOT NULL
+  UNION ALL
+  SELECT 'born', CAST(floor(epoch(account_created) / {bucket}) AS VARCHAR), account
+    FROM {source} WHERE account_created IS NOT NULL
+  UNION ALL
+  -- the harvesting client's settings; all-default requests say nothing and are skipped
+  SELECT 'client', concat_ws('|', coalesce(user_agent, ''), CAST(max_tokens AS VARCHAR),
+      CAST(n AS VARCHAR), CAST(temperature AS VARCHAR), CAST(top_p AS VARCHAR),
+      CAST(logprobs AS VARCHAR), CAST(top_logprobs AS VARCHAR), coalesce(reasoning_effort, '')),
+    account FROM {source}
+    WHERE max_tokens IS NOT NULL OR n IS NOT NULL OR logprobs IS NOT NULL
+       OR reasoning_effort IS NOT NULL
+) k GROUP BY kind, key, account
+"""
+
+
+def pairs_sql(keys: str, accounts_total: int, cfg: LinkConfig) -> str:
+    """Per (a, b, kind): keys shared, and each side's number of keys of that kind."""
+    cap = max(2, int(cfg.max_key_share * accounts_total))
+    nb = int(cfg.neighbours)
+    return f"""
+WITH per AS (
+  SELECT kind, account, count(*) AS nkeys FROM {keys} GROUP BY kind, account
+),
+ranked AS (
+  SELECT kind, key, account,
+         row_number() OVER (PARTITION BY kind, key ORDER BY hash(account, key)) AS r,
+         count(*) OVER (PARTITION BY kind, key) AS size
+  FROM {keys}
+),
+grp AS (SELECT * FROM ranked WHERE size >= 2 AND size <= {cap}),
+hits AS (
+  SELECT DISTINCT a.kind, a.key,
+         least(a.account, b.account) AS a, greatest(a.account, b.account) AS b
+  FROM grp a JOIN grp b
+    ON a.kind = b.kind AND a.key = b.key AND a.account <> b.account
+   AND (b.r > a.r AND b.r <= a.r + {nb} OR b.r <= a.r + {nb} - a.size)
+)
+SELECT h.kind, h.a, h.b, count(*) AS shared, pa.nkeys AS nkeys_a, pb.nkeys AS nkeys_b
+FROM hits h
+JOIN per pa ON pa.kind = h.kind AND pa.account = h.a
+JOIN per pb ON pb.kind = h.kind AND pb.account = h.b
+GROUP BY h.kind, h.a, h.b, pa.nkeys, pb.nkeys
+"""
+
+
+class LinkFinder:
+    """Finds account pairs and the strength of each kind of evidence between them."""
+
+    def __init__(self, config: LinkConfig | None = None) -> None:
+        self.config = config or LinkConfig()
+
+    def transform(self, engine: Engine, source: str = "exchanges") -> pa.Table:
+        """Columns: kind, class, a, b, shared, strength (0..1), weight."""
+        engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_keys AS {keys_sql(source, self.config)}")
+        total = engine.sql(f"SELECT count(DISTINCT account) AS n FROM {source}")["n"][0].as_py()
+        pairs = engine.sql(pairs_sql("sw_keys", int(total or 0), self.config))
+        weights = pa.table(
+            {
+                "kind": list(self.config.weights),
+                "kind_weight": list(self.config.weights.values()),
+                "class": [KIND_CLASS[k] for k in self.config.weights],
+            }
+        )
+        engine.register("sw_pairs_raw", pairs)
+        engine.register("sw_kind_weights", weights)
+        # Overlap relative to the smaller side: a small hydra account whose few prompts all
+        # match a big one is fully linked to it.
+        return engine.sql(
+            """
+            SELECT p.kind, w.class, p.a, p.b, p.shared,
+                   least(1.0, p.shared * 1.0 / least(p.nkeys_a, p.nkeys_b)) AS strength,
+                   w.kind_weight * least(1.0, p.shared * 1.0 / least(p.nkeys_a, p.nkeys_b))
+                     AS weight
+            FROM sw_pairs_raw p JOIN sw_kind_weights w USING (kind)
+            """
+        )
