@@ -7,6 +7,7 @@ method; this module only wires them together and writes the results contract
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from stillwatch.accounts.evidence import Assessment, BehaviourScorer
 from stillwatch.accounts.features import BehaviourProfiler
@@ -31,6 +33,7 @@ from stillwatch.links.pairs import LinkFinder
 class ScanResult:
     verdicts: list[Verdict]
     campaigns: list[Campaign]
+    links: pa.Table | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
@@ -110,7 +113,7 @@ class Scanner:
         verdicts = VerdictPolicy(cfg.decisions).decide(
             profiles, assessments, campaigns, self.authorized, communities.neighbours
         )
-        return ScanResult(verdicts, campaigns, timings)
+        return ScanResult(verdicts, campaigns, links, timings)
 
     @staticmethod
     def _pool(
@@ -134,14 +137,36 @@ class Scanner:
         return {str(r["g"]): r for r in rows}
 
 
-def write_results(result: ScanResult, out_dir: str | Path) -> dict[str, Path]:
-    """accounts.jsonl, campaigns.json and summary.json, per the results contract."""
+def _flagged_links(result: ScanResult) -> pa.Table:
+    """Links touching a campaign or suspicious account: the evidence graph a report draws."""
+    flagged = {v.account for v in result.verdicts if v.verdict in ("campaign", "suspicious")}
+    empty = pa.table({"kind": [], "class": [], "a": [], "b": [], "weight": []},
+                     schema=pa.schema([("kind", pa.string()), ("class", pa.string()),
+                                       ("a", pa.string()), ("b", pa.string()),
+                                       ("weight", pa.float64())]))
+    if result.links is None or result.links.num_rows == 0 or not flagged:
+        return empty
+    table = result.links.select(["kind", "class", "a", "b", "weight"])
+    keep = [x in flagged or y in flagged for x, y in zip(table["a"].to_pylist(), table["b"].to_pylist())]
+    return table.filter(pa.array(keep)).cast(empty.schema)
+
+
+def write_results(
+    result: ScanResult,
+    out_dir: str | Path,
+    *,
+    db: str | Path | None = None,
+    config: ScanConfig | None = None,
+) -> dict[str, Path]:
+    """accounts.jsonl, campaigns.json and summary.json per the results contract, plus
+    links.parquet (the evidence graph among flagged accounts) for reports."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {
         "accounts": out / "accounts.jsonl",
         "campaigns": out / "campaigns.json",
         "summary": out / "summary.json",
+        "links": out / "links.parquet",
     }
     with paths["accounts"].open("wb") as fh:
         for v in sorted(result.verdicts, key=lambda v: v.account):
@@ -149,5 +174,9 @@ def write_results(result: ScanResult, out_dir: str | Path) -> dict[str, Path]:
     paths["campaigns"].write_bytes(
         orjson.dumps([c.to_json() for c in result.campaigns], option=orjson.OPT_INDENT_2)
     )
-    paths["summary"].write_bytes(orjson.dumps(result.summary(), option=orjson.OPT_INDENT_2))
+    summary = result.summary()
+    summary["db"] = str(Path(db).resolve()) if db is not None else None
+    summary["config"] = dataclasses.asdict(config) if config is not None else None
+    paths["summary"].write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+    pq.write_table(_flagged_links(result), paths["links"])
     return paths
