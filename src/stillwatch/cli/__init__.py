@@ -21,6 +21,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("stillwatch.cli.ingest", "Read exchange logs into the embedded store."),
     "simulate": ("stillwatch.cli.simulate", "Generate labelled API traffic with campaigns."),
     "scan": ("stillwatch.cli.scan", "Find distillation campaigns in exchange logs."),
+    "report": ("stillwatch.cli.report", "Write the HTML campaign report for a results folder."),
+    "explain": ("stillwatch.cli.explain", "Show the evidence for one account."),
+    "export": ("stillwatch.cli.export", "Export campaigns as a STIX 2.1 bundle to share."),
+    "import": ("stillwatch.cli.import_stix", "Store a peer's STIX indicators as evidence."),
 }
 
 

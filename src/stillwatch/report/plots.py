@@ -1,0 +1,187 @@
+"""The report's pictures, drawn with matplotlib and returned as ``data:`` URIs of SVG.
+
+Each picture is its own SVG document inside an ``<img>``: no script, no network, and the
+element ids matplotlib writes cannot collide between pictures on one page. Figures are made
+with ``matplotlib.figure.Figure`` directly (no pyplot), so nothing global is touched.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+
+import igraph as ig
+import matplotlib
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+VERDICT_COLOUR: dict[str, str] = {
+    "campaign": "#c0392b",
+    "suspicious": "#e67e22",
+    "clear": "#7f8c8d",
+    "authorized": "#2980b9",
+    "unknown": "#bdc3c7",
+}
+CLASS_COLOUR: dict[str, str] = {"content": "#8e44ad", "client": "#16a085", "infra": "#95a5a6"}
+GROUP_COLOURS = ("#c0392b", "#e67e22", "#f1c40f", "#16a085", "#2980b9", "#7f8c8d")
+_RC = {"svg.hashsalt": "stillwatch", "svg.fonttype": "path", "font.size": 9}
+
+
+def to_data_uri(fig: Figure) -> str:
+    """Serialise a figure as an SVG ``data:`` URI."""
+    buf = io.BytesIO()
+    with matplotlib.rc_context(_RC):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def timeline(rows: Sequence[tuple[dt.datetime, str, int]], order: Sequence[str]) -> str:
+    """Stacked exchanges per hour, one band per account group, in ``order``."""
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(8.5, 2.6), layout="constrained")
+        ax = fig.add_subplot()
+        if not rows:
+            ax.text(0.5, 0.5, "no exchanges in the store", ha="center", va="center")
+            ax.set_axis_off()
+            return to_data_uri(fig)
+        hours = sorted({h for h, _, _ in rows})
+        index = {h: i for i, h in enumerate(hours)}
+        counts = {g: np.zeros(len(hours)) for g in order}
+        for h, g, n in rows:
+            if g in counts:
+                counts[g][index[h]] += n
+        x = np.array(hours, dtype="datetime64[s]")
+        ax.stackplot(
+            x,
+            *[counts[g] for g in order],
+            labels=list(order),
+            colors=[GROUP_COLOURS[i % len(GROUP_COLOURS)] for i in range(len(order))],
+            step="post",
+        )
+        ax.set_ylabel("exchanges / hour (UTC)")
+        ax.margins(x=0)
+        ax.legend(
+            loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=8, frameon=False, ncols=min(len(order), 4)
+        )
+        ax.spines[["top", "right"]].set_visible(False)
+        fig.autofmt_xdate()
+        return to_data_uri(fig)
+
+
+def capabilities(shares: Mapping[str, float]) -> str:
+    """Horizontal bars: share of the campaign's exchanges per capability category."""
+    items = sorted(shares.items(), key=lambda kv: kv[1])
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(4.2, 0.45 + 0.3 * max(len(items), 1)), layout="constrained")
+        ax = fig.add_subplot()
+        if not items:
+            ax.set_axis_off()
+            return to_data_uri(fig)
+        names = [k for k, _ in items]
+        values = [v * 100 for _, v in items]
+        ax.barh(names, values, color="#34495e")
+        for y, v in enumerate(values):
+            ax.text(v + 1, y, f"{v:.0f}%", va="center", fontsize=8)
+        ax.set_xlim(0, 110)
+        ax.set_xticks([])
+        ax.spines[["top", "right", "bottom"]].set_visible(False)
+        return to_data_uri(fig)
+
+
+def account_graph(
+    members: Sequence[str],
+    edges: Mapping[tuple[str, str], tuple[float, str]],
+    verdict_of: Callable[[str], str],
+    size_of: Callable[[str], float],
+    max_nodes: int = 250,
+    seed: int = 7,
+) -> tuple[str, int, int]:
+    """The linked accounts as a node-link picture: colour = verdict, edge colour = evidence class.
+
+    ``edges`` maps an account pair to (summed weight, strongest class). Returns the picture
+    and the numbers of nodes and edges drawn (large groups keep their most linked accounts).
+    """
+    strength: dict[str, float] = defaultdict(float)
+    for (a, b), (w, _) in edges.items():
+        strength[a] += w
+        strength[b] += w
+    nodes = sorted(set(members) | set(strength), key=lambda n: (-strength.get(n, 0.0), n))[:max_nodes]
+    index = {n: i for i, n in enumerate(nodes)}
+    kept = [(a, b, w, c) for (a, b), (w, c) in sorted(edges.items()) if a in index and b in index]
+    graph = ig.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b, _, _ in kept])
+    start = np.random.default_rng(seed).uniform(-1, 1, size=(len(nodes), 2)).tolist()
+    if nodes:
+        layout = graph.layout_fruchterman_reingold(
+            weights=[w for _, _, w, _ in kept] or None, seed=start, niter=300
+        )
+        xy = np.array(layout.coords, dtype=float)
+    else:
+        xy = np.zeros((0, 2))
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(5.5, 4.6), layout="constrained")
+        ax = fig.add_subplot()
+        ax.set_axis_off()
+        if kept:
+            segs = [[xy[index[a]], xy[index[b]]] for a, b, _, _ in kept]
+            ax.add_collection(
+                LineCollection(
+                    segs,
+                    colors=[CLASS_COLOUR.get(c, "#95a5a6") for *_, c in kept],
+                    linewidths=[0.4 + 1.6 * min(w, 1.0) for _, _, w, _ in kept],
+                    alpha=0.55,
+                    zorder=1,
+                )
+            )
+        if nodes:
+            sizes = np.array([size_of(n) for n in nodes], dtype=float)
+            area = 18 + 120 * np.sqrt(sizes / max(sizes.max(), 1.0))
+            ax.scatter(
+                xy[:, 0],
+                xy[:, 1],
+                s=area,
+                c=[VERDICT_COLOUR.get(verdict_of(n), "#bdc3c7") for n in nodes],
+                edgecolors="white",
+                linewidths=0.6,
+                zorder=2,
+            )
+            if len(nodes) <= 24:
+                for n, (x, y) in zip(nodes, xy):
+                    ax.annotate(n, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=6.5)
+        handles = [
+            Line2D([], [], marker="o", ls="", color=VERDICT_COLOUR[v], label=v)
+            for v in ("campaign", "suspicious", "clear", "authorized")
+        ] + [
+            Line2D([], [], color=col, label=f"{cls} link")
+            for cls, col in CLASS_COLOUR.items()
+        ]
+        ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=False, ncols=2)
+        ax.margins(0.08)
+        return to_data_uri(fig), len(nodes), len(kept)
+
+
+def sparkline(counts: Sequence[int], width: int = 48) -> str:
+    """Unicode block sparkline of a series, squeezed to ``width`` buckets by summing.
+
+    Examples
+    --------
+    >>> sparkline([0, 1, 2, 3, 4, 5, 6, 7, 8])
+    ' ▁▂▃▄▅▆▇█'
+    >>> sparkline([])
+    ''
+    """
+    if not counts:
+        return ""
+    values = np.asarray(counts, dtype=float)
+    if len(values) > width:
+        edges = np.linspace(0, len(values), width + 1).astype(int)
+        values = np.add.reduceat(values, edges[:-1])
+    top = values.max()
+    blocks = " ▁▂▃▄▅▆▇█"
+    if top <= 0:
+        return blocks[0] * len(values)
+    return "".join(blocks[int(round(v / top * 8))] for v in values)
