@@ -1,0 +1,387 @@
+"""The gateway: a pure ASGI class in front of an OpenAI-compatible API.
+
+``Gateway(app, *, ...)`` wraps the ASGI app that reaches the upstream (``UpstreamProxy``, or
+any ASGI app in tests). For ``POST`` to the three exchange endpoints it identifies the
+account, reads and checks the request body, decides, caps parameters, forwards, and watches
+the response go by without buffering a stream, writing the exchange to the audit log before
+the response's last byte goes out. ``/metrics`` and ``/admin/`` are served here; any other
+HTTP path is passed to the wrapped app unchanged; other scope types pass through too, except
+lifespan, which starts and stops the gateway's own machinery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+import logging
+import time
+import uuid
+from typing import Any
+
+import orjson
+
+from stillwatch.errors import BadRecord
+from stillwatch.gateway.admin import Admin
+from stillwatch.gateway.audit import AuditLog
+from stillwatch.gateway.config import GatewayConfig
+from stillwatch.gateway.exchange import ROUTES, BadRequest, apply_caps, request_record
+from stillwatch.gateway.identity import KeyHasher, api_key_from_headers
+from stillwatch.gateway.metrics import Metrics
+from stillwatch.gateway.policy import Decision, Policy
+from stillwatch.gateway.scoring import OnlineScorer
+from stillwatch.gateway.state import MemoryState, State
+from stillwatch.gateway.upstream import error_body, send_json
+from stillwatch.gateway.verdicts import VerdictBook
+from stillwatch.gateway.watch import Watch
+from stillwatch.ingest.normalize import normalize_record
+
+log = logging.getLogger("stillwatch.gateway")
+actions_log = logging.getLogger("stillwatch.gateway.actions")
+_REFUSALS = {
+    "block": (403, "blocked", "this account is blocked from this API"),
+    "verify": (403, "verification_required",
+               "this account must complete identity verification before using this API"),
+}
+
+
+class Gateway:
+    def __init__(self, app: Any, *, hasher: KeyHasher, config: GatewayConfig | None = None,
+                 audit: AuditLog | None = None, state: State | None = None,
+                 book: VerdictBook | None = None, scorer: OnlineScorer | None = None,
+                 admin_token: str | None = None) -> None:
+        self.app = app
+        self.hasher = hasher
+        self.config = config or GatewayConfig()
+        self.audit = audit
+        self.state = state or MemoryState()
+        self.book = book or VerdictBook()
+        self.scorer = scorer or OnlineScorer()
+        self.policy = Policy(self.config, self.state, self.book)
+        self.metrics = Metrics()
+        self.admin = Admin(self, admin_token)
+        self.recent: deque[dict[str, Any]] = deque(maxlen=1000)  # for GET /admin/actions
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._reloader: asyncio.Task[Any] | None = None
+
+    # ---- lifecycle -----------------------------------------------------------------
+    async def startup(self) -> None:
+        if self.audit is not None and self.audit._fd < 0:
+            self.audit.open()
+        await self.reload()
+        self._reloader = asyncio.create_task(self._reload_loop())
+
+    async def shutdown(self) -> None:
+        if self._reloader is not None:
+            self._reloader.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if hasattr(self.app, "aclose"):
+            await self.app.aclose()
+        await self.state.close()
+        if self.audit is not None:
+            self.audit.close()
+
+    async def reload(self) -> bool:
+        changed = self.book.maybe_reload()
+        if changed:
+            self.metrics.verdict_reloads.inc()
+            self.metrics.verdicts.set(len(self.book.accounts))
+        await self.policy.refresh()
+        return changed
+
+    async def _reload_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.reload_seconds)
+            try:
+                await self.reload()
+            except Exception as exc:  # a reload problem must never stop serving
+                log.error("reload failed: %s", exc)
+                self.metrics.scoring_errors.labels("reload").inc()
+
+    # ---- ASGI ----------------------------------------------------------------------
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if kind != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        endpoint = ROUTES.get(path)
+        if endpoint is not None and scope["method"] == "POST":
+            await self._exchange(endpoint, scope, receive, send)
+        elif path == "/metrics":
+            body, ctype = self.metrics.render()
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", ctype.encode())]})
+            await send({"type": "http.response.body", "body": body})
+        elif path.startswith("/admin/") or path == "/admin":
+            await self.admin(scope, receive, send)
+        elif path == "/healthz":
+            await send_json(send, 200, b'{"ok":true}')
+        else:
+            await self.app(scope, receive, send)
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            msg = await receive()
+            if msg["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif msg["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _refuse(self, send: Any, endpoint: str, status: int, kind: str, message: str,
+                      headers: list[tuple[bytes, bytes]] | None = None) -> None:
+        self.metrics.requests.labels(endpoint, str(status)).inc()
+        await send_json(send, status, error_body(kind, message), headers)
+
+    async def _read_body(self, scope: dict[str, Any], receive: Any) -> bytes:
+        limit = self.config.max_body_bytes
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                raise BadRequest(413, "request_too_large", f"request body over the limit of {limit} bytes")
+        body = bytearray()
+        while True:
+            msg = await receive()
+            if msg["type"] == "http.disconnect":
+                raise ConnectionAbortedError
+            body += msg.get("body", b"")
+            if len(body) > limit:
+                raise BadRequest(413, "request_too_large", f"request body over the limit of {limit} bytes")
+            if not msg.get("more_body"):
+                return bytes(body)
+
+    def _fields(self, scope: dict[str, Any]) -> dict[str, Any]:
+        """Exchange v1 fields the transport knows: client address, user agent, trusted headers."""
+        out: dict[str, Any] = {}
+        client = scope.get("client")
+        if client:
+            out["client_ip"] = client[0]
+        trusted = self.config.trusted_headers
+        for name, value in scope["headers"]:
+            if name == b"user-agent":
+                out["user_agent"] = value.decode("latin-1")
+            elif trusted:
+                field = trusted.get(name.decode("latin-1"))
+                if field is not None:
+                    text = value.decode("latin-1")
+                    out[field] = int(text) if field == "asn" and text.isdigit() else text
+        return out
+
+    async def _exchange(self, endpoint: str, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        started = time.perf_counter()
+        arrived = time.time()
+        key = api_key_from_headers(scope["headers"])
+        if key is None:
+            await self._refuse(send, endpoint, 401, "missing_api_key",
+                               "send your API key as 'Authorization: Bearer KEY'")
+            return
+        account = self.hasher.account(key)
+        try:
+            raw = await self._read_body(scope, receive)
+            try:
+                body = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                raise BadRequest(400, "invalid_json", f"request body is not valid JSON: {exc}") from None
+            record = request_record(endpoint, body)
+            record.update(self._fields(scope))
+            record.update(id="gw_" + uuid.uuid4().hex, time=round(arrived, 6), account=account)
+            normalize_record(record, "request")  # the exchange v1 checks, as ingest applies them
+        except ConnectionAbortedError:
+            return
+        except BadRequest as exc:
+            self.metrics.bad_requests.labels(exc.kind).inc()
+            await self._refuse(send, endpoint, exc.status, exc.kind, exc.message)
+            return
+        except BadRecord as exc:
+            self.metrics.bad_requests.labels("invalid_request").inc()
+            await self._refuse(send, endpoint, 400, "invalid_request", exc.reason)
+            return
+
+        try:
+            if self.config.score_inline:
+                self._observe(record, endpoint, None)
+            decision = await self.policy.decide(account, record, self.scorer.score_of(account))
+        except Exception as exc:
+            self.metrics.scoring_errors.labels("decide").inc()
+            log.error("scoring failed for %s: %s: %s", account, type(exc).__name__, exc)
+            if not self.config.fail_open:
+                await self._refuse(send, endpoint, 503, "scoring_unavailable",
+                                   "the gateway cannot assess requests right now; retry later")
+                return
+            decision = Decision("allow", "fail_open", self.policy._rule("clear"),
+                                reasons=[f"scoring failed ({type(exc).__name__}); failing open"])
+        self._log_action(account, endpoint, decision)
+        if decision.refused:
+            await self._refused(endpoint, send, record, decision)
+            return
+        caps = apply_caps(endpoint, body, decision.rule.max_tokens, decision.rule.n, decision.rule.logprobs)
+        if caps:
+            for c in caps:
+                self.metrics.caps.labels(c).inc()
+            raw = orjson.dumps(body)
+            record["params"] = request_record(endpoint, body)["params"]
+        self.metrics.overhead.observe(time.perf_counter() - started)
+        await self._forward(endpoint, scope, receive, send, raw, record, decision, caps)
+
+    async def _refused(self, endpoint: str, send: Any, record: dict[str, Any], d: Decision) -> None:
+        if d.retry_after > 0:
+            status, kind = 429, "rate_limited"
+            message = f"rate limit reached; retry in {d.retry_after:.1f} s"
+            headers = [(b"retry-after", str(max(1, round(d.retry_after + 0.5))).encode())]
+        else:
+            status, kind, message = _REFUSALS[d.action]
+            headers = []
+        record["status"] = status
+        record["x_gateway"] = d.to_json()
+        self._write(record)
+        await self._refuse(send, endpoint, status, kind, message, headers)
+
+    def _log_action(self, account: str, endpoint: str, d: Decision) -> None:
+        action = "throttle" if d.retry_after > 0 else d.action
+        self.metrics.actions.labels(action, d.rule_name).inc()
+        if action != "allow" or d.rule_name not in ("clear", "authorized"):
+            entry = {"time": round(time.time(), 3), "account": account, "endpoint": endpoint, **d.to_json()}
+            self.recent.append(entry)
+            actions_log.info("%s", orjson.dumps(entry).decode())
+
+    def _write(self, record: dict[str, Any]) -> None:
+        if self.audit is not None:
+            self.audit.append(record)
+            self.metrics.audit_records.inc()
+
+    async def _forward(self, endpoint: str, scope: dict[str, Any], receive: Any, send: Any,
+                       raw: bytes, record: dict[str, Any], decision: Decision, caps: list[str]) -> None:
+        watch = Watch(endpoint, decision.rule.reasoning)
+        sent_body = False
+
+        async def inner_receive() -> dict[str, Any]:
+            nonlocal sent_body
+            if not sent_body:
+                sent_body = True
+                return {"type": "http.request", "body": raw, "more_body": False}
+            return await receive()
+
+        headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
+        headers.append((b"content-length", str(len(raw)).encode()))
+        inner_scope = {**scope, "headers": headers}
+        state: dict[str, Any] = {"status": 502, "stream": False, "held": None, "chunks": []}
+
+        async def watching_send(msg: dict[str, Any]) -> None:
+            if msg["type"] == "http.response.start":
+                state["status"] = msg["status"]
+                ctype = next((v for k, v in msg.get("headers", []) if k == b"content-type"), b"")
+                state["stream"] = ctype.startswith(b"text/event-stream")
+                if not state["stream"] and watch.mode != "pass":
+                    state["held"] = msg  # the body may change length: start goes with it
+                    return
+                await send(msg)
+                return
+            if msg["type"] != "http.response.body":
+                await send(msg)
+                return
+            chunk, more = msg.get("body", b""), msg.get("more_body", False)
+            if state["stream"]:
+                out = watch.feed(chunk) if chunk else b""
+                if not more:
+                    out += watch.flush()
+                    self._finish(endpoint, record, watch, state["status"], decision)
+                if out or not more:
+                    await send({"type": "http.response.body", "body": out, "more_body": more})
+                return
+            state["chunks"].append(chunk)
+            if more:
+                if state["held"] is None:
+                    await send(msg)
+                return
+            full = b"".join(state["chunks"])
+            rewritten = watch.body(full)
+            self._finish(endpoint, record, watch, state["status"], decision)
+            if state["held"] is not None:
+                body = rewritten if rewritten is not None else full
+                start = state["held"]
+                hdrs = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+                hdrs.append((b"content-length", str(len(body)).encode()))
+                await send({**start, "headers": hdrs})
+                await send({"type": "http.response.body", "body": body, "more_body": False})
+            else:
+                await send(msg)
+
+        await self.app(inner_scope, inner_receive, watching_send)
+
+    def _finish(self, endpoint: str, record: dict[str, Any], watch: Watch, status: int, d: Decision) -> None:
+        """Complete the record and write it, before the response's last byte is sent."""
+        record["status"] = status
+        record["response"] = watch.response_text()
+        returned = watch.returned_reasoning()
+        if returned is not None:
+            record["reasoning"] = returned
+        record.update(watch.usage_fields())
+        if "reasoning_tokens" not in record and watch.reasoning_text():
+            from stillwatch.ingest.tokens import estimate_tokens
+            record["reasoning_tokens"] = estimate_tokens(watch.reasoning_text())
+        if watch.finish_reason:
+            record["finish_reason"] = watch.finish_reason
+        if watch.id:
+            record["x_upstream_id"] = watch.id
+        gw = d.to_json()
+        if watch.mode != "pass" and watch.reasoning_text():
+            gw["reasoning"] = watch.mode
+            self.metrics.reasoning.labels(watch.mode).inc()
+        record["x_gateway"] = gw
+        self._write(record)
+        self.metrics.requests.labels(endpoint, str(status)).inc()
+        tokens = watch.output_tokens()
+        self.metrics.output_tokens.inc(tokens)
+        task = asyncio.get_running_loop().create_task(self._after(record, endpoint, d, tokens))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _after(self, record: dict[str, Any], endpoint: str, d: Decision, tokens: int) -> None:
+        """After the response: spend output tokens, learn the exchange, link infrastructure.
+
+        Each step fails on its own (logged and counted), never taking the process down."""
+        account = record["account"]
+        row: dict[str, Any] = record
+        steps = (
+            ("charge", lambda: self.policy.charge_output(account, d, tokens)),
+            ("score", None),
+            ("link", lambda: self._link(account, row, d)),
+        )
+        for stage, step in steps:
+            try:
+                if stage == "score":
+                    if not self.config.score_inline:
+                        row = self._observe(record, endpoint, d)
+                elif step is not None:
+                    await step()
+            except Exception as exc:
+                self.metrics.scoring_errors.labels(stage).inc()
+                log.error("%s after the response failed for %s: %s: %s",
+                          stage, account, type(exc).__name__, exc)
+
+    def _observe(self, record: dict[str, Any], endpoint: str, d: Decision | None) -> dict[str, Any]:
+        return self.scorer.observe(record, f"gateway:{record['id']}")
+
+    async def _link(self, account: str, row: dict[str, Any], d: Decision) -> None:
+        """Campaign accounts teach the gateway their infrastructure; new accounts that reuse
+        it inherit the campaign's risk (see policy.py)."""
+        entry = self.book.get(account)
+        tid = row.get("template_id")
+        if entry is not None and entry.verdict == "campaign" and entry.campaign:
+            if row.get("payment_fingerprint"):
+                await self.state.link("pay", str(row["payment_fingerprint"]), entry.campaign)
+            if tid is not None:
+                await self.state.link("tpl", str(tid), entry.campaign)
+        elif entry is None and tid is not None and self.config.inherit.template_hits > 0:
+            camp = await self.state.linked("tpl", str(tid))
+            if camp is not None and await self.state.hit(account, camp) >= self.config.inherit.template_hits:
+                await self.state.link("acct", account, camp)
