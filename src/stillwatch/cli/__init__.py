@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("stillwatch.cli.explain", "Show the evidence for one account."),
     "export": ("stillwatch.cli.export", "Export campaigns as a STIX 2.1 bundle to share."),
     "import": ("stillwatch.cli.import_stix", "Store a peer's STIX indicators as evidence."),
+    "serve": ("stillwatch.cli.serve", "Run the enforcement gateway in front of an OpenAI-compatible API."),
 }
 
 
