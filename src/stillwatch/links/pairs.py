@@ -67,9 +67,11 @@ SELECT kind, key, account, count(*) AS uses FROM (
   SELECT 'sys', CAST(system_template_id AS VARCHAR), account FROM {source}
     WHERE system_template_id IS NOT NULL AND length(system_text) >= {m}
   UNION ALL
+  -- distinct sketches first: templated traffic repeats them, and each holds many bands
   SELECT 'band', CAST(b AS VARCHAR), account FROM (
-    SELECT unnest(prompt_bands) AS b, account FROM {source}
-    WHERE prompt_bands IS NOT NULL AND length(prompt_text) >= {m}) u
+    SELECT unnest(prompt_bands) AS b, account FROM (
+      SELECT DISTINCT account, prompt_bands FROM {source}
+      WHERE prompt_bands IS NOT NULL AND length(prompt_text) >= {m}) d) u
   UNION ALL
   SELECT 'ip', client_ip, account FROM {source} WHERE client_ip IS NOT NULL
   UNION ALL

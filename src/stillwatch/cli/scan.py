@@ -1,0 +1,101 @@
+"""``stillwatch scan``: ingest logs (or reuse a store), find campaigns, write the results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import duckdb
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+from stillwatch.config import load_config
+from stillwatch.engine import DuckDBEngine
+from stillwatch.errors import StillwatchError
+from stillwatch.ingest import Store, ingest_paths
+from stillwatch.scan import ScanResult, Scanner, load_authorized, write_results
+
+
+def _campaign_table(result: ScanResult) -> Table:
+    table = Table(title=f"{len(result.campaigns)} campaign(s)", title_justify="left")
+    for name, justify in [
+        ("id", "left"),
+        ("accounts", "right"),
+        ("exchanges", "right"),
+        ("tokens harvested", "right"),
+        ("capabilities", "left"),
+        ("tactics", "left"),
+        ("score", "right"),
+    ]:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for c in result.campaigns:
+        j = c.to_json()
+        caps = ", ".join(f"{k} {v:.0%}" for k, v in list(j["capabilities"].items())[:3])
+        table.add_row(
+            c.id,
+            f"{len(c.accounts):,}",
+            f"{j['exchanges']:,}",
+            f"{j['output_tokens'] + j['reasoning_tokens']:,}",
+            caps,
+            ", ".join(j["tactics"]),
+            f"{c.score:.2f}",
+        )
+    return table
+
+
+@click.command(help="Find distillation campaigns in exchange logs.")
+@click.argument("logs", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="DuckDB store to ingest into and scan (default: OUT/stillwatch.duckdb).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for accounts.jsonl, campaigns.json, summary.json.")
+@click.option("--authorized", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Accounts or orgs with an agreement to distil, one a line.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TOML overriding the documented defaults (see default.toml).")
+@click.option("--format", "fmt", type=click.Choice(["auto", "exchange", "litellm", "otlp"]),
+              default="auto", show_default=True, help="Input format of LOGS.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def command(
+    logs: tuple[Path, ...],
+    db: Path | None,
+    out_dir: Path,
+    authorized: Path | None,
+    config_file: Path | None,
+    fmt: str,
+    as_json: bool,
+) -> None:
+    config = load_config(config_file)
+    allowed = load_authorized(authorized)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    db_path = db or out_dir / "stillwatch.duckdb"
+    console = Console(stderr=True, quiet=as_json)
+    if not logs and not db_path.exists():
+        raise click.UsageError("give LOG files to scan, or --db naming an existing store")
+    with Store(db_path) as store:
+        if logs:
+            summary = ingest_paths(list(logs), store, fmt=None if fmt == "auto" else fmt)
+            console.print(
+                f"ingested {summary.accepted:,} exchanges ({summary.rejected:,} rejected, "
+                f"{summary.duplicates:,} already stored) into {db_path}"
+            )
+        try:
+            result = Scanner(config, allowed).run(
+                DuckDBEngine(store.con),
+                progress=lambda step: console.print(f"[dim]scan: {step}[/dim]"),
+            )
+        except duckdb.Error as exc:
+            raise StillwatchError(f"{db_path}: cannot scan this store ({exc})") from None
+    paths = write_results(result, out_dir, db=db_path, config=config)
+    if as_json:
+        click.echo(orjson.dumps(result.summary(), option=orjson.OPT_INDENT_2).decode())
+        return
+    out = Console()
+    out.print(_campaign_table(result))
+    counts = result.summary()["verdicts"]
+    out.print(
+        "verdicts: " + ", ".join(f"{k} {counts.get(k, 0):,}" for k in
+                                 ("campaign", "suspicious", "clear", "authorized"))
+    )
+    out.print(f"results: {paths['accounts'].parent}/ (accounts.jsonl, campaigns.json, summary.json)")
