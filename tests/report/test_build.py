@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from scanned import SECRET_PROMPT
-from stillwatch.report import ExchangeStore, ReportOptions, Results, build
+from stillwatch.report import ExchangeStore, ReportOptions, Results, build_context
 from stillwatch.report.build import cost
 
 
@@ -16,7 +16,7 @@ def loaded(results_dir: Path) -> Results:
 
 def _context(loaded: Results, **opts: object) -> dict:
     with ExchangeStore(loaded.db) as store:
-        return build(loaded, store, ReportOptions(**opts))  # type: ignore[arg-type]
+        return build_context(loaded, store, ReportOptions(**opts))  # type: ignore[arg-type]
 
 
 def test_headline_answers_how_many_how_big_how_sure(loaded: Results) -> None:
@@ -58,7 +58,7 @@ def test_examples_illustrate_the_reason_and_redact_hides_them(loaded: Results) -
 
 def test_without_a_store_the_report_still_builds(loaded: Results, tmp_path: Path) -> None:
     with ExchangeStore(tmp_path / "gone.duckdb") as store:
-        ctx = build(loaded, store, ReportOptions())
+        ctx = build_context(loaded, store, ReportOptions())
     assert "store not found" in ctx["store_problem"]
     assert all(not r["examples"] for d in ctx["dossiers"] for r in d["top_reasons"])
 

@@ -164,7 +164,7 @@ def headline(results: Results, opt: ReportOptions) -> dict[str, Any]:
     }
 
 
-def build(results: Results, store: ExchangeStore, opt: ReportOptions) -> dict[str, Any]:
+def build_context(results: Results, store: ExchangeStore, opt: ReportOptions) -> dict[str, Any]:
     """Every value the template renders."""
     suspicious = results.with_verdict("suspicious")
     policy = [

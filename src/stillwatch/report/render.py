@@ -13,7 +13,7 @@ from typing import Any
 import jinja2
 
 from stillwatch.errors import StillwatchError
-from stillwatch.report.build import ReportOptions, build
+from stillwatch.report.build import ReportOptions, build_context
 from stillwatch.report.exchanges import ExchangeStore
 from stillwatch.report.results import Results
 
@@ -35,8 +35,8 @@ def _money_filter(currency: str) -> Any:
     return money
 
 
-def render(context: dict[str, Any]) -> str:
-    """HTML for a context made by :func:`stillwatch.report.build.build`."""
+def render_html(context: dict[str, Any]) -> str:
+    """HTML for a context made by :func:`stillwatch.report.build.build_context`."""
     opt: ReportOptions = context["options"]
     template = _ENV.get_template("report.html.j2")
     return template.render(h=context["headline"], money=_money_filter(opt.currency), **context)
@@ -55,7 +55,7 @@ def write_report(
     results = Results.load(results_dir, db)
     target = Path(out) if out is not None else results.root / "report.html"
     with ExchangeStore(results.db) as store:
-        html = render(build(results, store, options or ReportOptions()))
+        html = render_html(build_context(results, store, options or ReportOptions()))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")
