@@ -16,6 +16,7 @@ from stillwatch.intel.atlas import atlas_name, atlas_url
 from stillwatch.report import plots
 from stillwatch.report.exchanges import ExchangeStore
 from stillwatch.report.results import VERDICT_ACTION, Results
+from stillwatch.report.text import shorten
 
 VERDICT_ORDER = ("campaign", "suspicious", "clear", "authorized")
 
@@ -43,24 +44,6 @@ def cost(tokens: int, price_per_mtok: float) -> float:
     25.0
     """
     return tokens / 1_000_000 * price_per_mtok
-
-
-def shorten(text: str | None, limit: int, redact: bool) -> str:
-    """A prompt as the report may show it.
-
-    Examples
-    --------
-    >>> shorten("abcdefgh", 5, False)
-    'abcd…'
-    >>> shorten("secret plan", 100, True)
-    '[prompt redacted: 11 characters]'
-    """
-    if text is None:
-        return "[no prompt text]"
-    if redact:
-        return f"[prompt redacted: {len(text)} characters]"
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _techniques(tactics: list[str], atlas: list[str]) -> list[dict[str, Any]]:

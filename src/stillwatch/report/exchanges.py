@@ -111,12 +111,17 @@ class ExchangeStore:
         exchange can show (timing, shared infrastructure)."""
         if not self.available or not accounts:
             return []
-        con = self._pick({"all": accounts})
         if signal not in EXAMPLE_QUERIES:
             return []
         need, where, order = EXAMPLE_QUERIES[signal]
         if need is not None and need not in self.columns:
             where, order = "TRUE", "time"
+        return self._select({"all": accounts}, where, order, limit)
+
+    def _select(self, groups: dict[str, list[str]], where: str, order: str, limit: int) -> list[dict[str, Any]]:
+        if not self.available:
+            return []
+        con = self._pick(groups)
         cols = [c for c in ("time", "account", "model", "category", "prompt_text", "output_tokens") if c in self.columns]
         rows = con.execute(
             f"SELECT {', '.join(cols)} FROM sw_pick WHERE {where} ORDER BY {order}, id LIMIT {int(limit)}"
@@ -126,6 +131,10 @@ class ExchangeStore:
             if isinstance(row.get("time"), dt.datetime):
                 row["time"] = _utc(row["time"]).strftime("%Y-%m-%d %H:%M UTC")
         return out
+
+    def sample(self, account: str, limit: int = 3) -> list[dict[str, Any]]:
+        """The account's first exchanges, for when no reason points at particular ones."""
+        return self._select({"one": [account]}, "TRUE", "time", limit)
 
     def activity(self, account: str) -> list[tuple[dt.datetime, int]]:
         """Exchanges per hour of one account, first to last hour seen."""

@@ -163,25 +163,3 @@ def account_graph(
         ax.margins(0.08)
         return to_data_uri(fig), len(nodes), len(kept)
 
-
-def sparkline(counts: Sequence[int], width: int = 48) -> str:
-    """Unicode block sparkline of a series, squeezed to ``width`` buckets by summing.
-
-    Examples
-    --------
-    >>> sparkline([0, 1, 2, 3, 4, 5, 6, 7, 8])
-    ' ▁▂▃▄▅▆▇█'
-    >>> sparkline([])
-    ''
-    """
-    if not counts:
-        return ""
-    values = np.asarray(counts, dtype=float)
-    if len(values) > width:
-        edges = np.linspace(0, len(values), width + 1).astype(int)
-        values = np.add.reduceat(values, edges[:-1])
-    top = values.max()
-    blocks = " ▁▂▃▄▅▆▇█"
-    if top <= 0:
-        return blocks[0] * len(values)
-    return "".join(blocks[int(round(v / top * 8))] for v in values)
