@@ -42,6 +42,8 @@ def test_dossier_has_timeline_tactics_graph_and_policy(loaded: Results) -> None:
     assert hydra["graph_nodes"] == 12 + len(outside) and hydra["graph_edges"] > 0
     assert outside and all(v != "campaign" for a, v in outside.items() if a.startswith("proxyuser"))
     assert {p["verdict"]: p["action"] for p in ctx["policy"]}["campaign"] == "block"
+    lone = next(d for d in ctx["dossiers"] if d["accounts"] == ["extractor"])
+    assert lone["graph"] == "" and lone["graph_edges"] == 0
 
 
 def test_examples_illustrate_the_reason_and_redact_hides_them(loaded: Results) -> None:

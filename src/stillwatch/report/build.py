@@ -90,7 +90,12 @@ def _dossier(c: dict[str, Any], results: Results, store: ExchangeStore, opt: Rep
         order.append(label)
     edges = _edges(results, set(members))
     size = {a: float(results.by_account.get(a, {}).get("exchanges", 1)) for a in {n for e in edges for n in e} | set(members)}
-    graph, n_nodes, n_edges = plots.account_graph(members, edges, results.verdict_of, lambda a: size.get(a, 1.0))
+    # a lone account with no links has no graph worth drawing
+    graph, n_nodes, n_edges = (
+        plots.account_graph(members, edges, results.verdict_of, lambda a: size.get(a, 1.0))
+        if edges
+        else ("", len(members), 0)
+    )
     reasons = []
     for r in c.get("reasons", [])[: opt.top_reasons]:
         examples = [
@@ -162,6 +167,6 @@ def build_context(results: Results, store: ExchangeStore, opt: ReportOptions) ->
         "policy": policy,
         "options": opt,
         "store_problem": store.problem,
-        "results_dir": str(results.root),
+        "results_dir": str(results.root.resolve()),
         "config": results.summary.get("config"),
     }

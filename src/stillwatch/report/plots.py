@@ -159,7 +159,9 @@ def account_graph(
             Line2D([], [], color=col, label=f"{cls} link")
             for cls, col in CLASS_COLOUR.items()
         ]
-        ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=False, ncols=2)
+        ax.legend(
+            handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), fontsize=7, frameon=False, ncols=4
+        )
         ax.margins(0.08)
         return to_data_uri(fig), len(nodes), len(kept)
 
