@@ -299,8 +299,12 @@ class Gateway:
                 return
             state["chunks"].append(chunk)
             if more:
-                if state["held"] is None:
-                    await send(msg)
+                # Send on the chunk before this one: the bytes that complete the body must
+                # wait until the record is written (a Content-Length body is "acknowledged"
+                # by its last byte, before any final empty message).
+                if state["held"] is None and len(state["chunks"]) > 1:
+                    await send({"type": "http.response.body", "body": state["chunks"][-2],
+                                "more_body": True})
                 return
             full = b"".join(state["chunks"])
             rewritten = watch.body(full)
@@ -313,7 +317,8 @@ class Gateway:
                 await send({**start, "headers": hdrs})
                 await send({"type": "http.response.body", "body": body, "more_body": False})
             else:
-                await send(msg)
+                await send({"type": "http.response.body", "body": state["chunks"][-2] + chunk
+                            if len(state["chunks"]) > 1 else chunk, "more_body": False})
 
         await self.app(inner_scope, inner_receive, watching_send)
 

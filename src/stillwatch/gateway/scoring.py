@@ -9,6 +9,7 @@ request path pays nothing for it; the next request of the account sees the new s
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,25 @@ from stillwatch.accounts.evidence import BehaviourScorer
 from stillwatch.accounts.stream import OnlineBehaviour
 from stillwatch.ingest.normalize import normalize_record
 from stillwatch.signals import Signal, registered
+
+log = logging.getLogger("stillwatch.gateway.scoring")
+_PROBE = {"id": "probe", "time": 0, "account": "probe", "model": "probe",
+          "messages": [{"role": "user", "content": "Explain your reasoning step by step."}]}
+
+
+def _usable(signals: list[Signal]) -> list[Signal]:
+    """The signals that can score a probe exchange; others (say, a model file not trained
+    yet) are left out with one error in the log instead of failing every request."""
+    row = normalize_record(_PROBE, "probe")
+    ok = []
+    for sig in signals:
+        try:
+            sig.score_one(row)
+        except Exception as exc:
+            log.error("signal %s disabled in the gateway: %s: %s", sig.name, type(exc).__name__, exc)
+        else:
+            ok.append(sig)
+    return ok
 
 
 class OnlineScorer:
@@ -30,7 +50,7 @@ class OnlineScorer:
     """
 
     def __init__(self, signals: list[Signal] | None = None, scorer: BehaviourScorer | None = None) -> None:
-        self.signals = signals if signals is not None else [cls() for cls in registered()]
+        self.signals = _usable(signals if signals is not None else [cls() for cls in registered()])
         self.behaviour = OnlineBehaviour(scorer)
         self.scores: dict[str, float] = {}
         self.reasons: dict[str, list[dict[str, Any]]] = {}
