@@ -1,0 +1,177 @@
+"""Vectorised hashing of byte n-grams and words over a whole buffer of texts.
+
+Arithmetic is on numpy unsigned arrays, which wrap modulo 2**32 or 2**64 without warning
+(scalar numpy integers would warn, so constants are 0-d values used only with arrays).
+
+* Byte n-grams for the text models: a 32-bit polynomial rolling hash (FNV prime as the
+  base), bucketed by Knuth's multiplicative hashing (:func:`bucket32`).
+* Words: a 64-bit polynomial hash of each run of word bytes, summed with ``reduceat``;
+  word bigrams combine two word hashes through :func:`mix`.
+* :func:`mix` is the splitmix64 finaliser (Steele, Lea and Flood, "Fast splittable
+  pseudorandom number generators", OOPSLA 2014), a bijection on 64 bits.
+
+These are fingerprints, not cryptographic hashes: a collision only adds noise to a
+feature. Identifiers stored for later comparison use BLAKE2b (:func:`blake2b_int64`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+MASK64 = (1 << 64) - 1
+#: Multiplier of the rolling hash: odd, with no short period modulo 2**64.
+P = 0x100000001B3  # the 64-bit FNV prime
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+_P = np.uint64(P)
+
+
+def mix(x: np.ndarray, seed: int = 0) -> np.ndarray:
+    """splitmix64 finaliser of ``x ^ seed`` (a new uint64 array).
+
+    Examples
+    --------
+    >>> mix(np.array([0, 1], dtype=np.uint64), seed=7).tolist() != [0, 1]
+    True
+    """
+    z = x ^ np.uint64(seed & MASK64)
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+def row_of(offsets: np.ndarray) -> np.ndarray:
+    """Row index of every byte of a buffer whose rows end at ``offsets[1:]``."""
+    return np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+
+
+_P32 = np.uint32(0x01000193)  # the 32-bit FNV prime
+_GOLDEN32 = np.uint32(0x9E3779B1)  # odd multiplier of Knuth's multiplicative hashing
+
+
+def byte_ngrams32(data: np.ndarray, sizes: tuple[int, ...]) -> list[tuple[int, np.ndarray]]:
+    """32-bit rolling hashes of the byte n-grams starting at every position, per size.
+
+    Position ``i`` of the size-``n`` array hashes ``data[i:i + n]`` (``len(data) - n + 1``
+    positions, including those that run into the next text: see :func:`crossing`).
+
+    Examples
+    --------
+    >>> data = np.frombuffer(b"abcab", dtype=np.uint8)
+    >>> [(n, len(h), bool(h[0] == h[-1])) for n, h in byte_ngrams32(data, (2, 3))]
+    [(2, 4, True), (3, 3, False)]
+    """
+    out: list[tuple[int, np.ndarray]] = []
+    h = data.astype(np.uint32) + np.uint32(1)  # +1 so that NUL bytes still count
+    order = 1
+    for n in sorted(sizes):
+        while order < n and len(h):
+            h = h[:-1] * _P32 + (data[order:].astype(np.uint32) + np.uint32(1))
+            order += 1
+        out.append((n, h if order == n else np.zeros(0, np.uint32)))
+    return out
+
+
+def crossing(offsets: np.ndarray, n: int, positions: int) -> np.ndarray:
+    """Positions (below ``positions``) whose n-gram runs past the end of its text.
+
+    Examples
+    --------
+    >>> crossing(np.array([0, 3, 5]), 2, 4).tolist()
+    [2]
+    """
+    pos = (offsets[1:, None] - np.arange(1, n)[None, :]).ravel()
+    return pos[(pos >= offsets[0]) & (pos < positions)]
+
+
+def bucket32(h: np.ndarray, salt: int, bits: int) -> np.ndarray:
+    """Multiplicative hashing (Knuth) of ``h + salt`` down to ``bits`` bits, as intp.
+
+    64-bit input is folded to 32 bits first.
+
+    Examples
+    --------
+    >>> bucket32(np.array([1, 2], dtype=np.uint32), salt=5, bits=8).tolist()
+    [181, 83]
+    """
+    if h.dtype == np.uint64:
+        h = (h ^ (h >> np.uint64(32))).astype(np.uint32)
+    b = ((h + np.uint32(salt & 0xFFFFFFFF)) * _GOLDEN32) >> np.uint32(32 - bits)
+    return b.astype(np.intp)
+
+
+#: Bytes that separate words: ASCII whitespace and punctuation. Bytes >= 0x80 are word
+#: characters, so non-Latin words are kept whole (CJK runs become one long "word", which
+#: the byte n-grams cover instead).
+_SEPARATOR = np.ones(256, dtype=bool)
+_SEPARATOR[ord("0") : ord("9") + 1] = False
+_SEPARATOR[ord("a") : ord("z") + 1] = False
+_SEPARATOR[ord("A") : ord("Z") + 1] = False
+_SEPARATOR[0x80:] = False
+_SEPARATOR[ord("_")] = False
+_MAX_WORD = 64
+_POWERS = np.cumprod(np.full(_MAX_WORD, P, dtype=np.uint64), dtype=np.uint64)
+
+
+def words(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unmixed hashes and rows of every word (maximal run of word bytes within a row).
+
+    Bytes past the 64th of a word weigh as the 64th; such words are rare and only need
+    to hash consistently.
+
+    Examples
+    --------
+    >>> data = np.frombuffer(b"to be, to", dtype=np.uint8)
+    >>> h, r = words(data, np.array([0, 9]))
+    >>> len(h), h[0] == h[2], r.tolist()
+    (3, np.True_, [0, 0, 0])
+    """
+    if len(data) == 0:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    is_word = ~_SEPARATOR[data]
+    n = len(data)
+    starts = np.zeros(n, dtype=bool)
+    starts[0] = is_word[0]
+    starts[1:] = is_word[1:] & ~is_word[:-1]
+    row_starts = offsets[:-1][offsets[:-1] < n]
+    starts[row_starts] = is_word[row_starts]
+    pos = np.arange(n, dtype=np.int64)
+    run_start = np.maximum.accumulate(np.where(starts, pos, 0))
+    rel = np.minimum(pos - run_start, _MAX_WORD - 1)
+    wb = np.flatnonzero(is_word)
+    if len(wb) == 0:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    contrib = (data[wb].astype(np.uint64) + np.uint64(1)) * _POWERS[rel[wb]]
+    seg = np.flatnonzero(starts[wb])
+    hashes = np.add.reduceat(contrib, seg)
+    rows = row_of(offsets)[wb[seg]]
+    return hashes, rows
+
+
+def pairs(hashes: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of consecutive items (word bigrams) that belong to the same row."""
+    if len(hashes) < 2:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    same = rows[1:] == rows[:-1]
+    return (hashes[:-1] * _P + mix(hashes[1:]))[same], rows[1:][same]
+
+
+def blake2b_int64(texts: list[str]) -> np.ndarray:
+    """First 8 bytes of BLAKE2b of each text's UTF-8, read as little-endian int64.
+
+    A stable, documented identifier: anyone can recompute it from the same text.
+
+    Examples
+    --------
+    >>> int(blake2b_int64(["hello"])[0]) == int.from_bytes(
+    ...     hashlib.blake2b(b"hello", digest_size=8).digest(), "little", signed=True)
+    True
+    """
+    out = np.empty(len(texts), dtype=np.int64)
+    for i, t in enumerate(texts):
+        digest = hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        out[i] = int.from_bytes(digest, "little", signed=True)
+    return out
