@@ -12,7 +12,8 @@ from stillwatch.errors import ConfigError
 
 
 def build(upstream: str, audit: Path, admin_token_file: Path | None, redis_url: str | None,
-          config_file: Path | None, results: Path | None, secret_file: Path | None) -> object:
+          config_file: Path | None, results: Path | None, secret_file: Path | None,
+          log_level: str = "warning") -> object:
     """The Gateway object ``serve`` runs (separate so tests and embedders can build one)."""
     from stillwatch.gateway.app import Gateway
     from stillwatch.gateway.audit import AuditLog
@@ -35,11 +36,20 @@ def build(upstream: str, audit: Path, admin_token_file: Path | None, redis_url: 
         from stillwatch.gateway.redis_state import RedisState
 
         state = RedisState(redis_url)
+    scoring = None
+    if config.score_process:
+        from stillwatch.gateway.score_runner import ProcessScoring
+
+        # Replicas share per-account profiles through the same Redis; each writes its own
+        # partial profile under its audit directory's name (one process owns a directory).
+        settings = {"batch_ms": config.score_batch_ms, "log_level": log_level,
+                    "redis": redis_url, "replica": str(audit.resolve())}
+        scoring = ProcessScoring(settings, config.score_max_pending)
     hasher = KeyHasher(load_secret(secret_file or audit / ".key-secret"))
     proxy = UpstreamProxy(upstream, api_key=os.environ.get("STILLWATCH_UPSTREAM_KEY") or None,
                           timeout=config.upstream_timeout)
     return Gateway(proxy, hasher=hasher, config=config, audit=AuditLog(audit, config.audit),
-                   state=state, book=VerdictBook(results), admin_token=token)
+                   state=state, book=VerdictBook(results), scoring=scoring, admin_token=token)
 
 
 @click.command("serve")
@@ -72,7 +82,9 @@ def command(upstream: str, host: str, port: int, audit: Path, admin_token_file: 
     except ImportError:
         raise click.ClickException("the gateway needs the [gateway] extra: pip install 'stillwatch[gateway]'") from None
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = build(upstream, audit, admin_token_file, redis_url, config_file, results, secret_file)
+    app = build(upstream, audit, admin_token_file, redis_url, config_file, results, secret_file,
+                log_level)
     click.echo(f"stillwatch gateway on http://{host}:{port} -> {upstream} (audit: {audit})", err=True)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False,
+    # proxy_headers off: client addresses come from the socket, or from trusted_headers only.
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, proxy_headers=False,
                 lifespan="on", timeout_graceful_shutdown=10)

@@ -72,8 +72,9 @@ class Admin:
                 "verdict": e.verdict if e else None, "score": e.score if e else None,
                 "campaign": e.campaign if e else None, "reasons": list(e.reasons) if e else [],
                 "override": g.policy.overrides.get(account),
-                "online_score": g.scorer.score_of(account),
-                "online_reasons": g.scorer.reasons.get(account, []),
+                "online_score": g.scoring.score_of(account),
+                "online_reasons": g.scoring.reasons.get(account, []),
+                "online_exchanges": g.scoring.exchanges_of(account),
                 "inherited_from": await g.state.linked("acct", account),
             })
         return JSONResponse({
@@ -81,7 +82,9 @@ class Admin:
             "enforced": {a: {"verdict": e.verdict, "campaign": e.campaign, "score": e.score}
                          for a, e in g.book.accounts.items() if e.verdict in ("campaign", "suspicious")},
             "overrides": g.policy.overrides,
-            "online_scores": {a: round(s, 4) for a, s in g.scorer.scores.items() if s > 0},
+            "scoring": {"scored": g.scoring.scored, "pending": g.scoring.pending,
+                        "dropped": g.scoring.dropped, "batches": g.scoring.batches},
+            "online_scores": {a: round(s, 4) for a, s in g.scoring.scores.items() if s > 0},
         })
 
     async def actions(self, request: Request) -> Response:

@@ -28,7 +28,8 @@ from stillwatch.gateway.exchange import ROUTES, BadRequest, apply_caps, request_
 from stillwatch.gateway.identity import KeyHasher, api_key_from_headers
 from stillwatch.gateway.metrics import Metrics
 from stillwatch.gateway.policy import Decision, Policy
-from stillwatch.gateway.scoring import OnlineScorer
+from stillwatch.gateway.score_runner import LocalScoring
+from stillwatch.gateway.scoring import OnlineScorer, Update
 from stillwatch.gateway.state import MemoryState, State
 from stillwatch.gateway.upstream import error_body, send_json
 from stillwatch.gateway.verdicts import VerdictBook
@@ -48,14 +49,18 @@ class Gateway:
     def __init__(self, app: Any, *, hasher: KeyHasher, config: GatewayConfig | None = None,
                  audit: AuditLog | None = None, state: State | None = None,
                  book: VerdictBook | None = None, scorer: OnlineScorer | None = None,
-                 admin_token: str | None = None) -> None:
+                 scoring: Any = None, admin_token: str | None = None) -> None:
         self.app = app
         self.hasher = hasher
         self.config = config or GatewayConfig()
         self.audit = audit
         self.state = state or MemoryState()
         self.book = book or VerdictBook()
-        self.scorer = scorer or OnlineScorer()
+        # ``scoring`` runs the online scorer off the request path (score_runner.py);
+        # without one, ``scorer`` (default: every registered signal) runs on this loop.
+        self.scoring = scoring or LocalScoring(
+            scorer if scorer is not None else OnlineScorer(),
+            self.config.score_batch_ms, self.config.score_max_pending)
         self.policy = Policy(self.config, self.state, self.book)
         self.metrics = Metrics()
         self.admin = Admin(self, admin_token)
@@ -68,11 +73,15 @@ class Gateway:
         if self.audit is not None and self.audit._fd < 0:
             self.audit.open()
         await self.reload()
+        self.scoring.metrics = self.metrics
+        self.scoring.on_update = self._on_update
+        await self.scoring.start()
         self._reloader = asyncio.create_task(self._reload_loop())
 
     async def shutdown(self) -> None:
         if self._reloader is not None:
             self._reloader.cancel()
+        await self.scoring.stop()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if hasattr(self.app, "aclose"):
@@ -207,9 +216,7 @@ class Gateway:
             return
 
         try:
-            if self.config.score_inline:
-                self._observe(record, endpoint, None)
-            decision = await self.policy.decide(account, record, self.scorer.score_of(account))
+            decision = await self.policy.decide(account, record, self.scoring.score_of(account))
         except Exception as exc:
             self.metrics.scoring_errors.labels("decide").inc()
             log.error("scoring failed for %s: %s: %s", account, type(exc).__name__, exc)
@@ -243,6 +250,7 @@ class Gateway:
         record["status"] = status
         record["x_gateway"] = d.to_json()
         self._write(record)
+        self._learn(record, d, 0)
         await self._refuse(send, endpoint, status, kind, message, headers)
 
     def _log_action(self, account: str, endpoint: str, d: Decision) -> None:
@@ -253,10 +261,12 @@ class Gateway:
             self.recent.append(entry)
             actions_log.info("%s", orjson.dumps(entry).decode())
 
-    def _write(self, record: dict[str, Any]) -> None:
+    def _write(self, record: dict[str, Any]) -> bytes:
         if self.audit is not None:
-            self.audit.append(record)
+            line = self.audit.append(record)
             self.metrics.audit_records.inc()
+            return line
+        return orjson.dumps(record) + b"\n"
 
     async def _forward(self, endpoint: str, scope: dict[str, Any], receive: Any, send: Any,
                        raw: bytes, record: dict[str, Any], decision: Decision, caps: list[str]) -> None:
@@ -342,51 +352,58 @@ class Gateway:
             gw["reasoning"] = watch.mode
             self.metrics.reasoning.labels(watch.mode).inc()
         record["x_gateway"] = gw
-        self._write(record)
+        line = self._write(record)
         self.metrics.requests.labels(endpoint, str(status)).inc()
         tokens = watch.output_tokens()
         self.metrics.output_tokens.inc(tokens)
-        task = asyncio.get_running_loop().create_task(self._after(record, endpoint, d, tokens))
+        self._learn(record, d, tokens, line)
+
+    def _learn(self, record: dict[str, Any], d: Decision, tokens: int, line: bytes | None = None) -> None:
+        """After the audit write: queue the exchange for scoring; spend output tokens and
+        learn campaign infrastructure when the decision calls for it (off the request path)."""
+        try:
+            self.scoring.submit(record, line if line is not None else orjson.dumps(record) + b"\n")
+        except Exception as exc:
+            self.metrics.scoring_errors.labels("submit").inc()
+            log.error("scoring submit failed: %s: %s", type(exc).__name__, exc)
+        charge = d.action == "throttle" and tokens > 0
+        entry = self.book.get(record["account"]) if record.get("payment_fingerprint") else None
+        pay = entry is not None and entry.verdict == "campaign" and entry.campaign
+        if charge or pay:
+            self._spawn(self._after(record, d, tokens, entry.campaign if pay else None))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _after(self, record: dict[str, Any], endpoint: str, d: Decision, tokens: int) -> None:
-        """After the response: spend output tokens, learn the exchange, link infrastructure.
-
-        Each step fails on its own (logged and counted), never taking the process down."""
+    async def _after(self, record: dict[str, Any], d: Decision, tokens: int, campaign: str | None) -> None:
         account = record["account"]
-        row: dict[str, Any] = record
-        steps = (
-            ("charge", lambda: self.policy.charge_output(account, d, tokens)),
-            ("score", None),
-            ("link", lambda: self._link(account, row, d)),
-        )
-        for stage, step in steps:
-            try:
-                if stage == "score":
-                    if not self.config.score_inline:
-                        row = self._observe(record, endpoint, d)
-                elif step is not None:
-                    await step()
-            except Exception as exc:
-                self.metrics.scoring_errors.labels(stage).inc()
-                log.error("%s after the response failed for %s: %s: %s",
-                          stage, account, type(exc).__name__, exc)
+        try:
+            await self.policy.charge_output(account, d, tokens)
+            if campaign is not None:
+                await self.policy.link("pay", str(record["payment_fingerprint"]), campaign)
+        except Exception as exc:  # logged and counted, never taking the process down
+            self.metrics.scoring_errors.labels("after").inc()
+            log.error("after the response for %s: %s: %s", account, type(exc).__name__, exc)
 
-    def _observe(self, record: dict[str, Any], endpoint: str, d: Decision | None) -> dict[str, Any]:
-        return self.scorer.observe(record, f"gateway:{record['id']}")
+    def _on_update(self, update: Update) -> None:
+        if update.templates:
+            self._spawn(self._link_templates(update.templates))
 
-    async def _link(self, account: str, row: dict[str, Any], d: Decision) -> None:
-        """Campaign accounts teach the gateway their infrastructure; new accounts that reuse
-        it inherit the campaign's risk (see policy.py)."""
-        entry = self.book.get(account)
-        tid = row.get("template_id")
-        if entry is not None and entry.verdict == "campaign" and entry.campaign:
-            if row.get("payment_fingerprint"):
-                await self.state.link("pay", str(row["payment_fingerprint"]), entry.campaign)
-            if tid is not None:
-                await self.state.link("tpl", str(tid), entry.campaign)
-        elif entry is None and tid is not None and self.config.inherit.template_hits > 0:
-            camp = await self.state.linked("tpl", str(tid))
-            if camp is not None and await self.state.hit(account, camp) >= self.config.inherit.template_hits:
-                await self.state.link("acct", account, camp)
+    async def _link_templates(self, templates: dict[tuple[str, int], int]) -> None:
+        """Campaign accounts teach the gateway their prompt templates; an account without a
+        verdict that sends ``template_hits`` prompts on them inherits the campaign's risk."""
+        hits_needed = self.config.inherit.template_hits
+        try:
+            for (account, tid), n in templates.items():
+                entry = self.book.get(account)
+                if entry is not None and entry.verdict == "campaign" and entry.campaign:
+                    await self.policy.link("tpl", str(tid), entry.campaign)
+                elif entry is None and hits_needed > 0:
+                    camp = await self.state.linked("tpl", str(tid))
+                    if camp is not None and await self.state.hit(account, camp, n) >= hits_needed:
+                        await self.policy.link("acct", account, camp)
+        except Exception as exc:
+            self.metrics.scoring_errors.labels("link").inc()
+            log.error("template links failed: %s: %s", type(exc).__name__, exc)

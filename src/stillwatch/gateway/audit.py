@@ -131,8 +131,8 @@ class AuditLog:
         self._thread.start()
         return self
 
-    def append(self, record: Mapping[str, Any]) -> None:
-        """Write one record; it is in the kernel's hands when this returns."""
+    def append(self, record: Mapping[str, Any]) -> bytes:
+        """Write one record; it is in the kernel's hands when this returns. Returns the line."""
         line = orjson.dumps(record) + b"\n"
         with self._mutex:
             if self._size >= self.config.segment_bytes or (
@@ -146,6 +146,7 @@ class AuditLog:
             self._size += len(line)
             self._dirty = True
             self.records += 1
+        return line
 
     def sync(self) -> None:
         """fsync now (the background thread does this every ``fsync_interval_ms``)."""

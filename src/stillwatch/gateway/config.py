@@ -60,7 +60,9 @@ class GatewayConfig:
     fail_open: bool = True
     reload_seconds: float = 2.0
     upstream_timeout: float = 600.0
-    score_inline: bool = False
+    score_process: bool = True
+    score_batch_ms: float = 100.0
+    score_max_pending: int = 50_000
     trusted_headers: dict[str, str] = field(default_factory=dict)
     audit: AuditConfig = field(default_factory=AuditConfig)
     inherit: InheritConfig = field(default_factory=InheritConfig)

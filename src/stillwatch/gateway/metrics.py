@@ -22,6 +22,14 @@ class Metrics:
         self.bad_requests = Counter(_P + "bad_requests", "Requests refused as malformed", ["kind"], registry=r)
         self.upstream_errors = Counter(_P + "upstream_errors", "Upstream unreachable or failed", registry=r)
         self.scoring_errors = Counter(_P + "scoring_errors", "Scoring or state failures", ["stage"], registry=r)
+        self.scored = Counter(_P + "scored", "Exchanges scored online", registry=r)
+        self.scoring_dropped = Counter(_P + "scoring_dropped",
+                                       "Exchanges not scored online: the scorer was behind or down",
+                                       registry=r)
+        self.score_batch = Histogram(
+            _P + "score_batch_seconds", "Time to score one online micro-batch",
+            buckets=(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0), registry=r,
+        )
         self.audit_records = Counter(_P + "audit_records", "Exchanges written to the audit log", registry=r)
         self.output_tokens = Counter(_P + "output_tokens", "Output tokens served", registry=r)
         self.verdict_reloads = Counter(_P + "verdict_reloads", "Scan results (re)loaded", registry=r)

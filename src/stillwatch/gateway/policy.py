@@ -56,8 +56,10 @@ class Decision:
 
 
 class Policy:
-    """Decides per request; ``overrides`` and ``authorized`` are local copies of the state's,
-    refreshed by the gateway's reload loop and on every admin change."""
+    """Decides per request from local copies only: ``overrides``, ``authorized`` and the
+    inherited-risk ``links`` are copies of the state's, refreshed by the gateway's reload loop
+    (every ``reload_seconds``) and at once on this replica's own changes. Only a throttled
+    request's token buckets are read from the state on the request path."""
 
     def __init__(self, config: GatewayConfig, state: State, book: VerdictBook) -> None:
         self.config = config
@@ -65,15 +67,22 @@ class Policy:
         self.book = book
         self.overrides: dict[str, str] = {}
         self.authorized: set[str] = set()
+        self.links: dict[str, dict[str, str]] = {"acct": {}, "pay": {}}
 
     async def refresh(self) -> None:
         self.overrides = await self.state.overrides()
         self.authorized = await self.state.authorized()
+        self.links = {kind: await self.state.links(kind) for kind in ("acct", "pay")}
+
+    async def link(self, kind: str, value: str, campaign: str) -> None:
+        """Record a link in the shared state and in this replica's copy."""
+        await self.state.link(kind, value, campaign)
+        self.links.setdefault(kind, {})[value] = campaign
 
     def _rule(self, name: str) -> Rule:
         return self.config.policy.get(name) or Rule()
 
-    async def classify(self, account: str, fields: dict[str, Any], online: float) -> Decision:
+    def classify(self, account: str, fields: dict[str, Any], online: float) -> Decision:
         """Which rule applies (before rate limits)."""
         override = self.overrides.get(account)
         if override == "allow":
@@ -95,7 +104,7 @@ class Policy:
             return Decision(rule.action, entry.verdict, rule, entry.verdict, entry.campaign,
                             entry.score, why)
         if entry is None:
-            inherited = await self._inherited(account, fields)
+            inherited = self._inherited(account, fields)
             if inherited is not None:
                 rule = self._rule("inherited")
                 camp, why = inherited
@@ -111,13 +120,13 @@ class Policy:
         rule = self._rule("clear")
         return Decision(rule.action, "clear", rule, entry.verdict if entry else None, None, online)
 
-    async def _inherited(self, account: str, fields: dict[str, Any]) -> tuple[str, str] | None:
-        camp = await self.state.linked("acct", account)
+    def _inherited(self, account: str, fields: dict[str, Any]) -> tuple[str, str] | None:
+        camp = self.links["acct"].get(account)
         if camp is not None:
             return camp, f"shares prompt templates with campaign {camp}"
         fp = fields.get("payment_fingerprint")
         if self.config.inherit.payment and fp:
-            camp = await self.state.linked("pay", str(fp))
+            camp = self.links["pay"].get(str(fp))
             if camp is not None:
                 return camp, f"same payment fingerprint as campaign {camp}"
         return None
@@ -138,7 +147,7 @@ class Policy:
         return out
 
     async def decide(self, account: str, fields: dict[str, Any], online: float) -> Decision:
-        d = await self.classify(account, fields, online)
+        d = self.classify(account, fields, online)
         buckets = self.buckets(account, d)
         if buckets:
             d.retry_after = await self.state.take(buckets)

@@ -97,8 +97,11 @@ class RedisState:
         found = await self.redis.hget(self._k("link", kind), value)
         return None if found is None else str(found)
 
-    async def hit(self, account: str, campaign: str) -> int:
-        return int(await self.redis.hincrby(self._k("hits"), f"{account}|{campaign}", 1))
+    async def links(self, kind: str) -> dict[str, str]:
+        return dict(await self.redis.hgetall(self._k("link", kind)))
+
+    async def hit(self, account: str, campaign: str, n: int = 1) -> int:
+        return int(await self.redis.hincrby(self._k("hits"), f"{account}|{campaign}", n))
 
     async def close(self) -> None:
         await self.redis.aclose()

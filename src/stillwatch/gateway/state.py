@@ -51,8 +51,11 @@ class State(Protocol):
 
     async def linked(self, kind: str, value: str) -> str | None: ...
 
-    async def hit(self, account: str, campaign: str) -> int:
-        """Count one more link from ``account`` to ``campaign``; returns the count."""
+    async def links(self, kind: str) -> dict[str, str]:
+        """Every link of one kind: value -> campaign."""
+
+    async def hit(self, account: str, campaign: str, n: int = 1) -> int:
+        """Count ``n`` more links from ``account`` to ``campaign``; returns the count."""
 
     async def close(self) -> None: ...
 
@@ -126,9 +129,12 @@ class MemoryState:
     async def linked(self, kind: str, value: str) -> str | None:
         return self._links.get((kind, value))
 
-    async def hit(self, account: str, campaign: str) -> int:
+    async def links(self, kind: str) -> dict[str, str]:
+        return {v: c for (k, v), c in self._links.items() if k == kind}
+
+    async def hit(self, account: str, campaign: str, n: int = 1) -> int:
         key = (account, campaign)
-        self._hits[key] = self._hits.get(key, 0) + 1
+        self._hits[key] = self._hits.get(key, 0) + n
         return self._hits[key]
 
     async def close(self) -> None:
