@@ -14,11 +14,11 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade "pip>=24,<27"
 
 $(VENV)/.stamp-base: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -c constraints.txt -e .
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[report]'
 	touch $@
 
 $(VENV)/.stamp-test: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,train]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,train,report,intel,gateway]'
 	touch $@ $(VENV)/.stamp-base
 
 demo: $(VENV)/.stamp-base

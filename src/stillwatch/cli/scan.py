@@ -82,7 +82,7 @@ def command(
             )
         try:
             result = Scanner(config, allowed).run(
-                DuckDBEngine(store.con),
+                DuckDBEngine(store.connection),
                 progress=lambda step: console.print(f"[dim]scan: {step}[/dim]"),
             )
         except duckdb.Error as exc:
