@@ -30,6 +30,13 @@ class GraphConfig:
 
 
 @dataclass(frozen=True)
+class IntelConfig:
+    #: HMAC key shared with peers; needed to match their hashed indicators (templates,
+    #: accounts, payment instruments). Empty: $STILLWATCH_HMAC_KEY_FILE, else infra only.
+    key_file: str = ""
+
+
+@dataclass(frozen=True)
 class ScanConfig:
     profile: ProfileOptions = field(default_factory=ProfileOptions)
     release_grace_hours: int = 24
@@ -38,6 +45,7 @@ class ScanConfig:
     graph: GraphConfig = field(default_factory=GraphConfig)
     campaigns: CampaignConfig = field(default_factory=CampaignConfig)
     decisions: DecisionConfig = field(default_factory=DecisionConfig)
+    intel: IntelConfig = field(default_factory=IntelConfig)
 
 
 _SECTIONS: dict[str, type] = {
@@ -47,6 +55,7 @@ _SECTIONS: dict[str, type] = {
     "graph": GraphConfig,
     "campaigns": CampaignConfig,
     "decisions": DecisionConfig,
+    "intel": IntelConfig,
 }
 
 

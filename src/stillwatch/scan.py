@@ -27,6 +27,7 @@ from stillwatch.engine import Engine
 from stillwatch.errors import StillwatchError
 from stillwatch.links.graph import LinkGraph
 from stillwatch.links.pairs import LinkFinder
+from stillwatch.types import Reason
 
 
 @dataclass
@@ -71,10 +72,20 @@ def load_authorized(path: str | Path | None) -> set[str]:
     return {s for line in lines if (s := line.split("#", 1)[0].strip())}
 
 
+#: (engine, source) -> extra evidence per account, e.g. matches of peers' shared indicators.
+PeerEvidence = Callable[[Engine, str], dict[str, list[Reason]]]
+
+
 class Scanner:
-    def __init__(self, config: ScanConfig, authorized: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        config: ScanConfig,
+        authorized: set[str] | None = None,
+        peer_evidence: PeerEvidence | None = None,
+    ) -> None:
         self.config = config
         self.authorized = authorized or set()
+        self.peer_evidence = peer_evidence
 
     def run(
         self,
@@ -98,6 +109,11 @@ class Scanner:
         profiles = timed("accounts", lambda: profiler.transform(engine, source, "account").to_pylist())
         scorer = BehaviourScorer(cfg.behaviour).fit(profiles)
         assessments: dict[str, Assessment] = {str(p["g"]): scorer.assess(p) for p in profiles}
+        if self.peer_evidence is not None:
+            peer = timed("intel", lambda: self.peer_evidence(engine, source))  # type: ignore[misc]
+            for acct, reasons in peer.items():
+                if acct in assessments:
+                    assessments[acct] = assessments[acct].with_peer(reasons)
         excluded = {
             str(p["g"])
             for p in profiles

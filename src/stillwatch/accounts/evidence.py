@@ -247,10 +247,20 @@ class Assessment:
     abuse: float
     harvest: float
     reasons: list[Reason]
+    #: evidence from peers' shared indicators: raises suspicion, never convicts by itself
+    peer: float = 0.0
 
     @property
     def score(self) -> float:
-        return noisy_or([self.abuse, self.harvest])
+        return noisy_or([self.abuse, self.harvest, self.peer])
+
+    def with_peer(self, reasons: list[Reason]) -> Assessment:
+        return Assessment(
+            self.abuse,
+            self.harvest,
+            sort_reasons(self.reasons + reasons),
+            noisy_or([self.peer] + [r.weight for r in reasons]),
+        )
 
 
 class BehaviourScorer:

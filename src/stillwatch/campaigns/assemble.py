@@ -32,6 +32,7 @@ class CampaignConfig:
     coordination_share: float = 0.5
     harvest_threshold: float = 0.5
     abuse_threshold: float = 0.5
+    abuse_min_prompts: int = 20
     min_exchanges: int = 20
 
 
@@ -177,9 +178,12 @@ class CampaignAssembler:
                 and many_customers
                 and group.content_linked / len(group.accounts) >= c.coordination_share
             )
-            convicted = behaviour.abuse >= c.abuse_threshold or (
-                coordinated and behaviour.harvest >= c.harvest_threshold
+            # A few jailbreak attempts are not a campaign: abuse convicts at volume only.
+            abusive = (
+                behaviour.abuse >= c.abuse_threshold
+                and int(profile["elicit_count"]) + int(profile["extract_count"]) >= c.abuse_min_prompts
             )
+            convicted = abusive or (coordinated and behaviour.harvest >= c.harvest_threshold)
             if not convicted:
                 continue
             reasons = sort_reasons(behaviour.reasons + coordination)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 from pathlib import Path
 
 import click
@@ -10,11 +12,20 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from stillwatch.config import load_config
+from stillwatch.config import ScanConfig, load_config
 from stillwatch.engine import DuckDBEngine
 from stillwatch.errors import StillwatchError
 from stillwatch.ingest import Store, ingest_paths
-from stillwatch.scan import ScanResult, Scanner, load_authorized, write_results
+from stillwatch.intel.keys import KEY_FILE_ENV, Hasher
+from stillwatch.intel.match import match_indicators
+from stillwatch.scan import PeerEvidence, ScanResult, Scanner, load_authorized, write_results
+
+
+def _peer_evidence(config: ScanConfig) -> PeerEvidence:
+    """Imported peer indicators as evidence; hashed ones only with the shared key."""
+    key_file = config.intel.key_file or os.environ.get(KEY_FILE_ENV)
+    hasher = Hasher.from_file(key_file) if key_file else None
+    return lambda engine, source: match_indicators(engine, source, hasher)
 
 
 def _campaign_table(result: ScanResult) -> Table:
@@ -81,13 +92,19 @@ def command(
                 f"{summary.duplicates:,} already stored) into {db_path}"
             )
         try:
-            result = Scanner(config, allowed).run(
+            result = Scanner(config, allowed, _peer_evidence(config)).run(
                 DuckDBEngine(store.connection),
                 progress=lambda step: console.print(f"[dim]scan: {step}[/dim]"),
             )
         except duckdb.Error as exc:
             raise StillwatchError(f"{db_path}: cannot scan this store ({exc})") from None
     paths = write_results(result, out_dir, db=db_path, config=config)
+    if importlib.util.find_spec("matplotlib") is not None:
+        from stillwatch.report import write_report
+
+        paths["report"] = write_report(out_dir)
+    else:
+        console.print("no report.html: install the [report] extra for it")
     if as_json:
         click.echo(orjson.dumps(result.summary(), option=orjson.OPT_INDENT_2).decode())
         return
@@ -98,4 +115,5 @@ def command(
         "verdicts: " + ", ".join(f"{k} {counts.get(k, 0):,}" for k in
                                  ("campaign", "suspicious", "clear", "authorized"))
     )
-    out.print(f"results: {paths['accounts'].parent}/ (accounts.jsonl, campaigns.json, summary.json)")
+    names = ", ".join(p.name for p in paths.values())
+    out.print(f"results in {out_dir}/: {names}")
