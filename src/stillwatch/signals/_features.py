@@ -95,7 +95,7 @@ class _Kind:
 
     ``starts[i]`` is where text ``i``'s occurrences begin in ``buckets``, and ``present``
     marks the texts that have any (``np.add.reduceat`` cannot express an empty segment).
-    Bucket 0 means "no feature" and always weighs 0.
+    Bucket 0 means "no feature" and always weighs 0; ``buckets`` ends with one.
     """
 
     buckets: np.ndarray
@@ -138,8 +138,6 @@ class Features:
         for part in self.parts:
             block = out[part.first : part.first + len(part.weight)]
             for kind in part.kinds:
-                if len(kind.buckets) == 0:
-                    continue
                 for j in range(table.shape[0]):
                     sums = np.add.reduceat(np.take(table[j], kind.buckets), kind.starts)
                     block[:, j] += np.where(kind.present, sums, 0.0)
@@ -198,9 +196,7 @@ def _chunk(
     for n, hashes in byte_ngrams32(data, spec.ngram_sizes):
         buckets = bucket32(hashes, salt + n, spec.bits)
         buckets[crossing(offs, n, len(buckets))] = 0
-        last = max(len(buckets) - 1, 0)
-        present = (lengths >= n) & (len(buckets) > 0)
-        kinds.append(_Kind(buckets, np.minimum(offs[:-1], last), present))
+        kinds.append(_kind(buckets, np.minimum(offs[:-1], len(buckets)), lengths >= n))
         counts += np.maximum(lengths - n + 1, 0)
     if spec.words or spec.bigrams:
         wh, wr = words(data, offs)
@@ -211,9 +207,14 @@ def _chunk(
             bh, br = pairs(wh, wr)
             seqs.append((bh, br, 200))
         for h, r, tag in seqs:
-            buckets = bucket32(h, salt + tag, spec.bits)
             per_row = np.bincount(r, minlength=n_rows)
-            starts = np.minimum(np.searchsorted(r, np.arange(n_rows)), max(len(buckets) - 1, 0))
-            kinds.append(_Kind(buckets, starts, per_row > 0))
+            starts = np.searchsorted(r, np.arange(n_rows))
+            kinds.append(_kind(bucket32(h, salt + tag, spec.bits), starts, per_row > 0))
             counts += per_row
     return kinds, counts
+
+
+def _kind(buckets: np.ndarray, starts: np.ndarray, present: np.ndarray) -> _Kind:
+    # A trailing bucket 0 lets an empty last segment start one past the real data
+    # without cutting the segment before it short (reduceat needs in-range starts).
+    return _Kind(np.append(buckets, 0), starts, present)

@@ -21,17 +21,27 @@ from stillwatch.signals.base import Signal
 #: Code points of a prompt that the skeleton reads; the rest cannot change the template.
 MAX_CHARS = 1024
 
+#: Upper-case letters that can start a name: Latin (ASCII, Latin-1), Greek, Cyrillic.
+#: Explicit ranges, because RE2 takes tens of milliseconds to compile ``\p{Lu}``
+#: (the gateway pays that per request) and scripts without case have no such cue.
+_UPPER = "A-ZÀ-ÖØ-ÞΑ-ΩА-ЯЁ"
+_WORD_TAIL = r"[^\s.,!?;:\"”»)\]}]*"
+
 #: (pattern, replacement) applied in order with RE2. Placeholders use U+27E8/U+27E9 so
-#: that no later pattern can match inside them.
+#: that no later pattern can match inside them. Patterns avoid counted repetition and
+#: large Unicode classes, which make compilation slow.
 MASKS: tuple[tuple[str, str], ...] = (
     (r"(?s)```.*?(?:```|\z)", " ⟨code⟩ "),
     (r"`[^`\n]+`", "⟨code⟩"),
     (r"(?i)\b(?:https?://|www\.)\S+", "⟨url⟩"),
     (r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", "⟨email⟩"),
-    (r"\"[^\"\n]{1,300}\"|“[^”\n]{1,300}”|«[^»\n]{1,300}»|「[^」\n]{1,300}」|『[^』\n]{1,300}』|„[^“\n]{1,300}“", "⟨q⟩"),
-    (r"(^|[\s(\[{:=,])'[^'\n]{1,300}'", "\\1⟨q⟩"),
+    (r"\"[^\"\n]+\"|“[^”\n]+”|«[^»\n]+»|「[^」\n]+」|『[^』\n]+』|„[^“\n]+“", "⟨q⟩"),
+    (r"(^|[\s(\[{:=,])'[^'\n]+'", "\\1⟨q⟩"),
     (r"[A-Za-z_]*\p{Nd}(?:[\w.,:/-]*\w)?", "⟨n⟩"),
-    (r"([\p{L}\p{N},;)\]⟩]\s+)\p{Lu}[\p{L}'’-]*(?:\s+\p{Lu}[\p{L}'’-]*)*", "\\1⟨name⟩"),
+    (
+        rf"([^\s.!?;:\"“«(\[{{]\s+)[{_UPPER}]{_WORD_TAIL}(?:\s+[{_UPPER}]{_WORD_TAIL})*",
+        "\\1⟨name⟩",
+    ),
     (r"\s+", " "),
 )
 
