@@ -71,6 +71,12 @@ def test_same_seed_same_bytes_and_other_seed_differs(tmp_path: Path) -> None:
     assert c.exchanges > 0
 
 
+def test_worker_processes_write_the_same_bytes(tmp_path: Path) -> None:
+    simulate(tmp_path / "one", scale=0.0005, seed=4, days=2, workers=1)
+    simulate(tmp_path / "two", scale=0.0005, seed=4, days=2, workers=2)
+    assert (tmp_path / "one" / "log.jsonl").read_bytes() == (tmp_path / "two" / "log.jsonl").read_bytes()
+
+
 def test_parquet_matches_jsonl(tmp_path: Path) -> None:
     pq = pytest.importorskip("pyarrow.parquet")
     simulate(tmp_path / "j", scale=0.0005, seed=5, days=1)

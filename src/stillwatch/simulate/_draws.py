@@ -16,7 +16,7 @@ import numpy as np
 
 T = TypeVar("T")
 
-_BLOCK = 1 << 16
+_BLOCK = 1 << 13
 
 
 def _blocks(rng: np.random.Generator) -> Iterator[list[float]]:

@@ -112,6 +112,16 @@ class Addresses:
     ip: list[str] = field(default_factory=list)
     asn: list[int] = field(default_factory=list)
     country: list[str] = field(default_factory=list)
+    _frags: list[bytes] = field(default_factory=list)
+
+    def fragment(self, i: int) -> bytes:
+        """The address's exchange fields as a JSON fragment (encoded once, on first use)."""
+        if len(self._frags) != len(self.ip):
+            self._frags = [
+                b'"client_ip":"%s","asn":%d,"country":"%s"' % (ip.encode(), asn, cc.encode())
+                for ip, asn, cc in zip(self.ip, self.asn, self.country, strict=True)
+            ]
+        return self._frags[i]
 
     def add(self, rng: np.random.Generator, asns: list[int], ccs: list[str]) -> int:
         """Append one address per (AS, country); returns the index of the first."""

@@ -46,14 +46,14 @@ class LogWriter:
         else:
             self._fh = self.path.open("wb")
 
-    def write(self, records: list[dict[str, Any]], times: np.ndarray) -> None:
-        if not records:
+    def write(self, lines: list[bytes]) -> None:
+        """Append encoded exchanges (JSON lines ending in a newline), already in time order."""
+        if not lines:
             return
         if self._fh is not None:
-            opt = orjson.OPT_APPEND_NEWLINE
-            self._fh.write(b"".join([orjson.dumps(r, option=opt) for r in records]))
+            self._fh.write(b"".join(lines))
         elif self._pq is not None:
-            self._pq.write_table(_table(records, times))
+            self._pq.write_table(_table([orjson.loads(x) for x in lines]))
 
     def close(self) -> None:
         if self._fh is not None:
@@ -62,27 +62,17 @@ class LogWriter:
             self._pq.close()
 
 
-def _table(records: list[dict[str, Any]], times: np.ndarray) -> pa.Table:
+def _table(records: list[dict[str, Any]]) -> pa.Table:
     cols: dict[str, Any] = {}
     for f in PARQUET_SCHEMA:
         name = f.name
-        if name == "time":
-            cols[name] = pa.array((times * 1e6).astype("int64"), pa.int64()).cast(UTC_MICROS)
-        elif name == "account_created":
-            created = np.array([r["account_created"].rstrip("Z") for r in records], dtype="datetime64[us]")
-            cols[name] = pa.array(created.astype("int64"), pa.int64()).cast(UTC_MICROS)
+        if name in ("time", "account_created"):
+            # RFC 3339 in UTC ("...Z"); numpy parses it without the zone letter.
+            stamps = np.array([r[name][:-1] for r in records], dtype="datetime64[us]")
+            cols[name] = pa.array(stamps.astype("int64"), pa.int64()).cast(UTC_MICROS)
         elif name == "messages":
             cols[name] = pa.array([orjson.dumps(r["messages"]).decode() for r in records], pa.string())
         else:
             cols[name] = pa.array([r.get(name) for r in records], f.type)
     return pa.table(cols, schema=PARQUET_SCHEMA)
 
-
-def rfc3339_ms(times: np.ndarray) -> list[str]:
-    """Unix seconds to RFC 3339 strings with milliseconds, in UTC.
-
-    >>> rfc3339_ms(np.array([1767571200.25]))
-    ['2026-01-05T00:00:00.250Z']
-    """
-    ms = np.round(times * 1000.0).astype("int64").astype("datetime64[ms]")
-    return [s + "Z" for s in np.datetime_as_string(ms, unit="ms").tolist()]

@@ -12,12 +12,15 @@ import itertools
 from typing import Any
 
 import numpy as np
+import orjson
 
 from stillwatch.errors import ConfigError
 from stillwatch.simulate import paraphrase, personas
 from stillwatch.simulate._draws import Draws
 from stillwatch.simulate.actors import Actors
-from stillwatch.simulate.prompts import Item, PromptBank
+from stillwatch.simulate.identity import Addresses
+from stillwatch.simulate.prompts import TOOLSETS, Item, PromptBank
+from stillwatch.simulate.records import fields
 from stillwatch.simulate.replies import Replies
 from stillwatch.simulate.scenario import Group, Scenario
 from stillwatch.simulate.wrappers import Wrappers, render
@@ -25,13 +28,33 @@ from stillwatch.simulate.wrappers import Wrappers, render
 
 class GroupRun:
     def __init__(self, actors: Actors, scenario: Scenario, bank: PromptBank, wrappers: Wrappers,
-                 replies: Replies, rng: np.random.Generator) -> None:
+                 replies: Replies, addresses: Addresses, end: float, rng: np.random.Generator) -> None:
         g = actors.group
         self.group: Group = g
         self.actors = actors
         self.wrappers = wrappers
         self.replies = replies
+        self.addresses = addresses
+        self.end = end  # the window's end: nothing is logged after it
+        # Spec values read per exchange, as plain attributes.
+        self.rotate = g.network["rotate"] == "request"
+        self.home = g.network["mode"] == "home"
+        self.p429 = float(g.errors["p429"])
+        self.p5xx = self.p429 + float(g.errors["p5xx"])  # cumulative: below it, a request fails
+        self.retry = float(g.errors["retry"])
+        self.backoff = float(g.errors["backoff_s"])
+        self.gap_median = float(g.gap["median_s"])
+        self.gap_sigma = float(g.gap["sigma"])
+        self.out_scale = float(g.output_scale)
+        self.addr_lo = actors.addr_lo.tolist()
+        self.addr_n = actors.addr_n.tolist()
+        self.ua_switch = actors.ua_switch.tolist()
+        self.org_of = actors.org_of.tolist()
+        self._who = [fields({"account": i, "org": o}) + b"," for i, o in zip(actors.ids, actors.org, strict=True)]
+        self._tail = [self._tail_of(actors, a, actors.ua[a]) for a in range(actors.n)]
+        self._tail2 = [self._tail_of(actors, a, actors.ua_next[a]) for a in range(actors.n)]
         self.models = {m.name: m for m in scenario.models}
+        self.model_bytes = {m: b',"model":' + orjson.dumps(m) for m in self.models}
         names = list(g.models or [m.name for m in scenario.models if m.released <= scenario.start])
         if not names:
             raise ConfigError(f"group {g.id}: no model is released at the start of the window")
@@ -70,12 +93,39 @@ class GroupRun:
             return self.langs[0]
         return self.langs[min(bisect.bisect(self.lang_cum, d.u()), len(self.langs) - 1)]
 
-    def item(self, task_i: int, a: int, d: Draws) -> Item:
+    @staticmethod
+    def _tail_of(actors: Actors, a: int, ua: str) -> bytes:
+        return fields({"user_agent": ua, "payment_fingerprint": actors.payment[a],
+                       "account_created": actors.created[a], "access_route": actors.route[a]}) + b","
+
+    def who(self, a: int, t: float, d: Draws) -> bytes:
+        """The account's identity fields (and an end user, for platforms), ending in a comma."""
+        out = self._who[a]
+        if self.actors.end_users:
+            users = self.actors.end_users[a]
+            out += b'"end_user":' + orjson.dumps(users[int(len(users) * d.u() ** 2)]) + b","
+        return out + (self._tail[a] if t < self.ua_switch[a] else self._tail2[a])
+
+    def address(self, a: int, d: Draws) -> bytes:
+        """The source address fields of one request."""
+        n = self.addr_n[a]
+        # Home users mostly keep one address; pools hand out any of theirs.
+        k = int(n * d.u() ** 3) if self.home else int(n * d.u())
+        return self.addresses.fragment(self.addr_lo[a] + k)
+
+    def tools(self, mode: str, item: Item, a: int) -> tuple[str, ...]:
+        if mode == "none":
+            return ()
+        if mode == "corpus":
+            return item.tools
+        if mode == "org":
+            return self.actors.org_tools[self.org_of[a]]
+        return TOOLSETS.get(mode, ())
+
+    def item(self, task_i: int, a: int, seq: int, d: Draws) -> Item:
         pool = self.pools[task_i]
         if self.group.order == "sweep":
-            k = self.cursor[a]
-            self.cursor[a] = k + 1
-            return pool[k % len(pool)]
+            return pool[(self.cursor[a] + seq) % len(pool)]
         return pool[d.below(len(pool))]
 
     def prompt(self, task_i: int, item: Item, lang: str, a: int, d: Draws) -> str:

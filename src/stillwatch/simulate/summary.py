@@ -27,6 +27,7 @@ class SimulationSummary:
     days: int
     format: str
     files: list[str]
+    workers: int
     exchanges: int
     accounts: int
     seconds: float
@@ -58,13 +59,14 @@ class Tally:
         self.output_tokens = np.zeros(len(runs), dtype=np.int64)
         self.reasoning_tokens = np.zeros(len(runs), dtype=np.int64)
 
-    def add(self, keys: np.ndarray, records: list[dict[str, Any]]) -> None:
+    def add(self, keys: np.ndarray, out: np.ndarray, rsn: np.ndarray) -> None:
+        """Count exchanges (keys: account << bits | task) and their output and reasoning tokens."""
+        if len(keys) == 0:
+            return
         acct = keys >> self.bits
         task = keys & ((1 << self.bits) - 1)
         self.exchanges += np.bincount(acct, minlength=len(self.exchanges))
         group = np.searchsorted(self.offsets, acct, side="right") - 1
-        out = np.array([r.get("output_tokens") or 0 for r in records], dtype=np.int64)
-        rsn = np.array([r.get("reasoning_tokens") or 0 for r in records], dtype=np.int64)
         for gi in np.unique(group).tolist():
             sel = group == gi
             self.by_task[gi] += np.bincount(task[sel], minlength=len(self.by_task[gi]))

@@ -10,13 +10,15 @@ Examples
 --------
 >>> import numpy as np
 >>> from stillwatch.simulate._draws import Draws
->>> bank = TextBank(np.random.default_rng(0))
+>>> bank = TextBank(seed=0)
 >>> text, tokens = bank.take("prose", "en", 50, Draws(np.random.default_rng(1)))
 >>> 40 <= tokens <= 60 and abs(len(text) / 4 - tokens) <= 1
 True
 """
 
 from __future__ import annotations
+
+import zlib
 
 import numpy as np
 
@@ -84,8 +86,8 @@ _MATH = ("We have", "Subtracting gives", "Multiplying both sides by", "So x =", 
 class TextBank:
     """Long pseudo-texts per (style, language), sliced to the length wanted."""
 
-    def __init__(self, rng: np.random.Generator, size: int = 60_000) -> None:
-        self._rng = rng
+    def __init__(self, seed: int, size: int = 60_000) -> None:
+        self._seed = seed
         self._size = size
         self._texts: dict[tuple[str, str], str] = {}
 
@@ -93,24 +95,22 @@ class TextBank:
         """A text of about ``tokens`` tokens and its exact token count under our ratio."""
         if style == "code":
             lang = "code"
+        key = (style, lang)
+        src = self._texts.get(key)
+        if src is None:
+            src = self._texts[key] = self._build(style, lang)
         cpt = CHARS_PER_TOKEN.get(lang, 4.0)
-        src = self._text(style, lang)
-        n = max(1, int(tokens * cpt))
-        if n >= len(src) - 1:
-            n = len(src) - 1
-        start = draws.below(len(src) - n)
+        size = len(src)
+        n = int(tokens * cpt) or 1
+        if n >= size - 81:
+            n = size - 81
+        start = int(draws.u() * (size - 80 - n))
         # Begin at a line (code) or word boundary, as a real text would.
-        cut = src.find("\n" if style == "code" else " ", start, start + 80)
-        if cut >= 0 and cut + 1 + n <= len(src):
+        cut = src.find("\n" if lang == "code" else " ", start, start + 80)
+        if cut >= 0:
             start = cut + 1
         out = src[start : start + n]
-        return out, max(1, round(len(out) / cpt))
-
-    def _text(self, style: str, lang: str) -> str:
-        key = (style, lang)
-        if key not in self._texts:
-            self._texts[key] = self._build(style, lang)
-        return self._texts[key]
+        return out, round(len(out) / cpt) or 1
 
     def _build(self, style: str, lang: str) -> str:
         if style == "code":
@@ -123,7 +123,9 @@ class TextBank:
             bank, sep = _SENTENCES.get(lang, _SENTENCES["en"]), "" if lang in ("zh", "ja") else " "
         parts: list[str] = []
         length = 0
-        picks = self._rng.integers(len(bank), size=self._size // 8).tolist()
+        # Seeded per text, so a text never depends on which was built first (or in which process).
+        rng = np.random.default_rng([self._seed, zlib.crc32(style.encode()), zlib.crc32(lang.encode())])
+        picks = rng.integers(len(bank), size=self._size // 8).tolist()
         for i in picks:
             parts.append(bank[i])
             length += len(bank[i]) + len(sep)
