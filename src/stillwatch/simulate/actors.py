@@ -62,7 +62,7 @@ def _pool_addresses(pool: Pool, size: int, rng: np.random.Generator, addresses: 
     if pool.kind == "residential":
         asns, ccs = identity.residential(rng, identity.countries(rng, size, pool.countries))
     elif pool.kind == "edu":
-        asns, ccs = identity.campus(rng, size)
+        asns, ccs = identity.campus(rng, size, pool.countries)
     else:
         asns, ccs = identity.datacenter(rng, size)
     return addresses.add(rng, asns, ccs)

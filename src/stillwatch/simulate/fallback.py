@@ -14,7 +14,9 @@ True
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Callable
+from importlib import resources
 
 import numpy as np
 
@@ -251,6 +253,12 @@ def _judge(rng: np.random.Generator) -> list[prompts.Item]:
     return _many(rng, 300, one)
 
 
+def _multilingual(rng: np.random.Generator) -> list[prompts.Item]:
+    raw = tomllib.loads((resources.files("stillwatch.simulate") / "data" / "multilingual.toml").read_text("utf-8"))
+    return [prompts.Item(t.replace("{n}", str(n)), family=f"procedural/{lang}", lang=lang)
+            for lang, texts in raw.items() for t in texts for n in (3, 5)]
+
+
 def _seeds(rng: np.random.Generator) -> list[prompts.Item]:
     return _many(rng, 300, lambda: prompts.Item(_pick(rng, _SEEDS).format(t=_pick(rng, _TOPICS))))
 
@@ -270,4 +278,5 @@ _GENERATORS: dict[str, Callable[[np.random.Generator], list[prompts.Item]]] = {
     "prompt_extraction": _extract,
     "llm_judge": _judge,
     "synthetic_seeds": _seeds,
+    "multilingual_chat": _multilingual,
 }

@@ -167,7 +167,8 @@ def datacenter(rng: np.random.Generator, n: int, providers: int = 0) -> tuple[li
     return asns, [DATACENTER_ASNS[a] for a in asns]
 
 
-def campus(rng: np.random.Generator, n: int) -> tuple[list[int], list[str]]:
-    """Addresses behind one research network's NAT."""
-    asn = list(EDU_ASNS)[int(rng.integers(len(EDU_ASNS)))]
+def campus(rng: np.random.Generator, n: int, where: dict[str, float] | None = None) -> tuple[list[int], list[str]]:
+    """Addresses behind one research network's NAT (in one of ``where``'s countries, if any)."""
+    table = [a for a, cc in EDU_ASNS.items() if where is None or cc in where] or list(EDU_ASNS)
+    asn = table[int(rng.integers(len(table)))]
     return [asn] * n, [EDU_ASNS[asn]] * n

@@ -53,6 +53,7 @@ class Item:
     turns: tuple[str, ...] = ()  # follow-up user turns, in order
     tools: tuple[str, ...] = ()
     family: str = ""  # subsource: items of one benchmark or dataset
+    lang: str = "en"  # language the text is written in
 
 
 def default_corpus_dir() -> Path | None:

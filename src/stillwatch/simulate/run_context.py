@@ -128,17 +128,23 @@ class GroupRun:
             return pool[(self.cursor[a] + seq) % len(pool)]
         return pool[d.below(len(pool))]
 
-    def prompt(self, task_i: int, item: Item, lang: str, a: int, d: Draws) -> str:
-        """The user text: the item, wrapped and reworded as the group does."""
+    def prompt(self, task_i: int, item: Item, lang: str, a: int, d: Draws) -> tuple[str, str]:
+        """The user text (the item, wrapped and reworded as the group does) and its language.
+
+        ``lang`` is the group's pick for this session; it applies where the wrapper family has
+        that language. The answer comes back in the language the text ends up in.
+        """
         g = self.group
         task = g.tasks[task_i]
         level = g.paraphrase if d.u() < g.paraphrase else 0.0
         if not task.wrapper:
-            return paraphrase.reword(item.text, lang, d, level) if level else item.text
+            return (paraphrase.reword(item.text, item.lang, d, level) if level else item.text), item.lang
         family = task.wrapper
         wlang = lang
         if level and d.u() < 0.3:  # language switching: the same instruction in another language
             wlang = d.pick(self.wrappers.languages(family))
+        if wlang not in self.wrappers.families[family]:
+            wlang = "en"
         variants = self.wrappers.variants(family, wlang)
         template = variants[self._variant(len(variants), a, d)]
         if level and d.u() < 0.5:
@@ -147,7 +153,7 @@ class GroupRun:
         if "{answer}" in template:
             answer = self.replies.text.take("prose", wlang, 40 + d.below(200), d)[0]
         text = render(template, item.text, answer=answer, rubric=d.pick(self.wrappers.rubrics), k=3 + d.below(8))
-        return paraphrase.reword(text, wlang, d, level) if level else text
+        return (paraphrase.reword(text, wlang, d, level) if level else text), wlang
 
     def _variant(self, n: int, a: int, d: Draws) -> int:
         keep = self.group.templates

@@ -65,9 +65,8 @@ def session(run: GroupRun, a: int, task_i: int, t: float, seq: int, d: Draws, ou
     """Append one session's exchanges to ``out``; ``seq`` counts the account's earlier sessions."""
     task = run.group.tasks[task_i]
     replies = run.replies
-    lang = run.language(d)
     item = run.item(task_i, a, seq, d)
-    text = run.prompt(task_i, item, lang, a, d)
+    text, lang = run.prompt(task_i, item, run.language(d), a, d)
     system = run.system(item, a, d)
     tools = run.tools(task.tools, item, a)
     model = run.model(a, t, d)
