@@ -123,12 +123,59 @@ def builtin_scenarios() -> list[str]:
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load a built-in scenario by name, or a user's TOML file by path."""
+    raw, source = _load_raw(name_or_path, depth=0)
+    return parse_scenario(raw, source)
+
+
+def _load_raw(name_or_path: str | Path, depth: int) -> tuple[dict[str, Any], str]:
+    """The TOML document, with ``extends = "base"`` resolved by merging onto the base.
+
+    A variant restates only what differs: top-level values and ``models`` replace the base's,
+    ``pools``, ``defaults`` and ``wrappers`` merge, a group with a base group's id merges onto
+    it (sub-tables such as ``timing`` key by key, anything else replaced), new groups are
+    added, and ``drop_groups`` removes groups by id.
+    """
     text, source = _read(name_or_path)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
-    return parse_scenario(raw, source)
+    base_name = raw.pop("extends", None)
+    drop = raw.pop("drop_groups", [])
+    if base_name is None:
+        if drop:
+            raise ConfigError(f"{source}: drop_groups needs extends")
+        return raw, source
+    if depth > 4:
+        raise ConfigError(f"{source}: extends is nested too deeply")
+    base_ref = str(base_name)
+    if base_ref.endswith(".toml") and not Path(base_ref).is_absolute() and Path(source).is_file():
+        base_ref = str(Path(source).parent / base_ref)
+    base, _ = _load_raw(base_ref, depth + 1)
+    return _extend(base, raw, set(drop), source), source
+
+
+def _extend(base: dict[str, Any], variant: dict[str, Any], drop: set[str], source: str) -> dict[str, Any]:
+    out = {k: v for k, v in base.items() if k != "groups"}
+    for key, value in variant.items():
+        if key in ("pools", "wrappers"):
+            out[key] = {**base.get(key, {}), **value}
+        elif key == "defaults":
+            out[key] = merge(base.get(key, {}), value)
+        elif key != "groups":
+            out[key] = value
+    groups = [g for g in base.get("groups", []) if g.get("id") not in drop]
+    unknown = drop - {g.get("id") for g in base.get("groups", [])}
+    if unknown:
+        raise ConfigError(f"{source}: drop_groups names unknown group(s) {', '.join(sorted(unknown))}")
+    index = {g.get("id"): i for i, g in enumerate(groups)}
+    for g in variant.get("groups", []):
+        if g.get("id") in index:
+            groups[index[g["id"]]] = merge(groups[index[g["id"]]], g)
+        else:
+            groups.append(g)
+    out["groups"] = groups
+    return out
 
 
 def _read(name_or_path: str | Path) -> tuple[str, str]:
