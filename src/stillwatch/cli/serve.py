@@ -11,10 +11,13 @@ import click
 from stillwatch.errors import ConfigError
 
 
-def build(upstream: str, audit: Path, admin_token_file: Path | None, redis_url: str | None,
+def build(upstream: str | None, audit: Path, admin_token_file: Path | None, redis_url: str | None,
           config_file: Path | None, results: Path | None, secret_file: Path | None,
           log_level: str = "warning") -> object:
-    """The Gateway object ``serve`` runs (separate so tests and embedders can build one)."""
+    """The Gateway object ``serve`` runs (separate so tests and embedders can build one).
+
+    ``upstream`` None builds one with no proxy of its own (the LiteLLM guardrail's case).
+    """
     from stillwatch.gateway.app import Gateway
     from stillwatch.gateway.audit import AuditLog
     from stillwatch.gateway.config import load_gateway_config
@@ -46,8 +49,9 @@ def build(upstream: str, audit: Path, admin_token_file: Path | None, redis_url: 
                     "redis": redis_url, "replica": str(audit.resolve())}
         scoring = ProcessScoring(settings, config.score_max_pending)
     hasher = KeyHasher(load_secret(secret_file or audit / ".key-secret"))
-    proxy = UpstreamProxy(upstream, api_key=os.environ.get("STILLWATCH_UPSTREAM_KEY") or None,
-                          timeout=config.upstream_timeout)
+    proxy = None if upstream is None else UpstreamProxy(
+        upstream, api_key=os.environ.get("STILLWATCH_UPSTREAM_KEY") or None,
+        timeout=config.upstream_timeout)
     return Gateway(proxy, hasher=hasher, config=config, audit=AuditLog(audit, config.audit),
                    state=state, book=VerdictBook(results), scoring=scoring, admin_token=token)
 

@@ -84,7 +84,7 @@ class Gateway:
         await self.scoring.stop()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        if hasattr(self.app, "aclose"):
+        if self.app is not None and hasattr(self.app, "aclose"):
             await self.app.aclose()
         await self.state.close()
         if self.audit is not None:
@@ -356,6 +356,12 @@ class Gateway:
         self.metrics.requests.labels(endpoint, str(status)).inc()
         tokens = watch.output_tokens()
         self.metrics.output_tokens.inc(tokens)
+        self._learn(record, d, tokens, line)
+
+    def log_exchange(self, record: dict[str, Any], d: Decision, tokens: int = 0) -> None:
+        """Write a finished or refused exchange to the audit log, count it, and learn from it
+        (the LiteLLM guardrail's logging hook comes through here)."""
+        line = self._write(record)
         self._learn(record, d, tokens, line)
 
     def _learn(self, record: dict[str, Any], d: Decision, tokens: int, line: bytes | None = None) -> None:
