@@ -159,19 +159,24 @@ def pairs(hashes: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return (hashes[:-1] * _P + mix(hashes[1:]))[same], rows[1:][same]
 
 
-def blake2b_int64(texts: list[str]) -> np.ndarray:
-    """First 8 bytes of BLAKE2b of each text's UTF-8, read as little-endian int64.
+def blake2b_int64(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """First 8 bytes of BLAKE2b of each text's bytes, read as little-endian int64.
 
-    A stable, documented identifier: anyone can recompute it from the same text.
+    ``data[offsets[i]:offsets[i + 1]]`` is text ``i`` (see ``_text.utf8_bytes``). A stable,
+    documented identifier: anyone can recompute it from the same bytes.
 
     Examples
     --------
-    >>> int(blake2b_int64(["hello"])[0]) == int.from_bytes(
+    >>> data = np.frombuffer(b"hellohello!", dtype=np.uint8)
+    >>> ids = blake2b_int64(data, np.array([0, 5, 11]))
+    >>> int(ids[0]) == int.from_bytes(
     ...     hashlib.blake2b(b"hello", digest_size=8).digest(), "little", signed=True)
     True
     """
-    out = np.empty(len(texts), dtype=np.int64)
-    for i, t in enumerate(texts):
-        digest = hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    raw = data.tobytes()
+    bounds = offsets.tolist()
+    out = np.empty(len(bounds) - 1, dtype=np.int64)
+    for i in range(len(out)):
+        digest = hashlib.blake2b(raw[bounds[i] : bounds[i + 1]], digest_size=8).digest()
         out[i] = int.from_bytes(digest, "little", signed=True)
     return out

@@ -18,66 +18,85 @@ with the splitmix64 mixer, a bijection, so distinct shingles never collide befor
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
-from stillwatch.signals._hashing import mix
+from stillwatch.signals._hashing import crossing, mix
 
 SHINGLE = 5
 EMPTY = np.uint64(1 << 32)  # above every 32-bit value: "bin has no shingle"
-_MAX_PROBES = 400
+_MAX_PROBES = 256
 _LOW32 = np.uint64(0xFFFFFFFF)
 
 
 def shingle_hashes(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mixed 64-bit hash of every shingle and its row; rows without bytes have none.
+    """Mixed 64-bit hash and row of every shingle.
+
+    Shingles that would run into the next text get row ``len(offsets) - 1``, a dummy row
+    the caller drops (cheaper than compressing the arrays).
 
     Examples
     --------
     >>> data = np.frombuffer(b"hello worldhi", dtype=np.uint8)
     >>> h, rows = shingle_hashes(data, np.array([0, 11, 13]))
     >>> sorted(rows.tolist())
-    [0, 0, 0, 0, 0, 0, 0, 1]
+    [0, 0, 0, 0, 0, 0, 0, 1, 2, 2]
     """
     n_rows = len(offsets) - 1
     lengths = np.diff(offsets)
-    starts = offsets[:-1]
-    hashes, rows = [], []
-    h = np.zeros(len(data), dtype=np.uint64)
-    for size in range(1, SHINGLE + 1):
-        # h[i] packs data[i : i + size] exactly (big-endian), for i + size <= len(data).
-        m = max(len(data) - size + 1, 0)
-        h = (h[:m] << np.uint64(8)) | data[size - 1 : size - 1 + m].astype(np.uint64)
-        short = np.flatnonzero(lengths == size) if size < SHINGLE else np.zeros(0, np.int64)
-        hashes.append(h[starts[short]])
-        rows.append(short)
-    if len(h):
-        ends = np.repeat(offsets[1:], lengths)[: len(h)]
-        keep = np.arange(len(h)) + SHINGLE <= ends
-        hashes.append(h[keep])
-        rows.append(np.repeat(np.arange(n_rows), lengths)[: len(h)][keep])
-    return mix(np.concatenate(hashes), seed=0x5151), np.concatenate(rows)
+    d = data.astype(np.uint64)
+    m = max(len(data) - SHINGLE + 1, 0)
+    # Pack data[i : i + SHINGLE] exactly into one integer (big-endian).
+    packed = np.zeros(m, dtype=np.uint64)
+    for j in range(SHINGLE):
+        packed |= d[j : j + m] << np.uint64(8 * (SHINGLE - 1 - j))
+    rows = np.repeat(np.arange(n_rows), lengths)[:m]
+    rows[crossing(offsets, SHINGLE, m)] = n_rows
+    # A text shorter than a shingle is one shingle of its own bytes.
+    short = np.flatnonzero((lengths > 0) & (lengths < SHINGLE))
+    whole = np.zeros(len(short), dtype=np.uint64)
+    for j in range(SHINGLE - 1):
+        inside = j < lengths[short]
+        whole[inside] = (whole[inside] << np.uint64(8)) | d[offsets[short][inside] + j]
+    return mix(np.concatenate([packed, whole]), seed=0x5151), np.concatenate([rows, short])
+
+
+_PROBE_BLOCK = 8
+
+
+@cache
+def _probes(k: int) -> np.ndarray:
+    """(k, _MAX_PROBES) probe sequence of each bin: the same for every text."""
+    b = np.arange(k, dtype=np.uint64)[:, None] * np.uint64(_MAX_PROBES + 1)
+    t = np.arange(1, _MAX_PROBES + 1, dtype=np.uint64)[None, :]
+    return (mix(b + t, seed=0xD3) % np.uint64(k)).astype(np.int64)
 
 
 def sketch(hashes: np.ndarray, rows: np.ndarray, n_rows: int, k: int) -> np.ndarray:
-    """(n_rows, k) uint64 OPH sketch, densified; rows without shingles stay ``EMPTY``."""
+    """(n_rows, k) uint64 OPH sketch, densified; rows without shingles stay ``EMPTY``.
+
+    ``rows == n_rows`` marks shingles to ignore.
+    """
     bins = ((hashes >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)
-    flat = np.full(n_rows * k, EMPTY, dtype=np.uint64)
+    flat = np.full((n_rows + 1) * k, EMPTY, dtype=np.uint64)
     np.minimum.at(flat, rows * k + bins.astype(np.int64), hashes & _LOW32)
-    sk = flat.reshape(n_rows, k)
-    original = sk.copy()
-    todo_r, todo_b = np.nonzero(sk == EMPTY)
-    has_any = (original != EMPTY).any(axis=1)
-    alive = has_any[todo_r]
-    todo_r, todo_b = todo_r[alive], todo_b[alive]
-    for attempt in range(1, _MAX_PROBES + 1):
+    original = flat.reshape(n_rows + 1, k)[:n_rows]
+    sk = original.copy()
+    empty = original == EMPTY
+    todo_r, todo_b = np.nonzero(empty & ~empty.all(axis=1)[:, None])
+    probes = _probes(k)
+    # Try probes a block at a time; the first non-empty bin in probe order wins.
+    for first in range(0, _MAX_PROBES, _PROBE_BLOCK):
         if len(todo_r) == 0:
             break
-        probe = mix(todo_b.astype(np.uint64) * np.uint64(_MAX_PROBES + 1) + np.uint64(attempt), seed=0xD3)
-        j = (probe % np.uint64(k)).astype(np.int64)
-        got = original[todo_r, j]
-        hit = got != EMPTY
-        sk[todo_r[hit], todo_b[hit]] = got[hit]
-        todo_r, todo_b = todo_r[~hit], todo_b[~hit]
+        cand = probes[todo_b, first : first + _PROBE_BLOCK]
+        vals = original[todo_r[:, None], cand]
+        hit = vals != EMPTY
+        found = hit.any(axis=1)
+        pick = vals[np.arange(len(vals)), hit.argmax(axis=1)]
+        sk[todo_r[found], todo_b[found]] = pick[found]
+        todo_r, todo_b = todo_r[~found], todo_b[~found]
     if len(todo_r):  # vanishingly rare: fall back to the row's smallest value
         sk[todo_r, todo_b] = original[todo_r].min(axis=1)
     return sk

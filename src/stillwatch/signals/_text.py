@@ -149,9 +149,13 @@ def squeeze_spaces(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, n
     space = _SPACE[data]
     keep = np.ones(len(data), dtype=bool)
     keep[1:] = ~(space[1:] & space[:-1])
-    starts = offsets[:-1][offsets[:-1] < len(data)]
+    lengths = np.diff(offsets)
+    starts = offsets[:-1][lengths > 0]
     keep[starts] = True  # a run never continues across two texts
     out = np.where(space, np.uint8(0x20), data)[keep]
-    kept = np.zeros(len(data) + 1, dtype=np.int64)
-    np.cumsum(keep, out=kept[1:])
-    return out, kept[offsets]
+    # Kept bytes per text, summed per segment (a cumsum over every byte costs more).
+    kept = np.zeros(len(lengths), dtype=np.int64)
+    kept[lengths > 0] = np.add.reduceat(keep, starts, dtype=np.int64)
+    new_offsets = np.zeros(len(offsets), dtype=np.int64)
+    np.cumsum(kept, out=new_offsets[1:])
+    return out, new_offsets

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from stillwatch.signals._hashing import blake2b_int64
-from stillwatch.signals._text import Distinct, string_column
+from stillwatch.signals._text import Distinct, squeeze_spaces, string_column, utf8_bytes
 from stillwatch.signals.base import Signal
 
 #: Code points of a prompt that the skeleton reads; the rest cannot change the template.
@@ -42,12 +42,14 @@ MASKS: tuple[tuple[str, str], ...] = (
         rf"([^\s.!?;:\"“«(\[{{]\s+)[{_UPPER}]{_WORD_TAIL}(?:\s+[{_UPPER}]{_WORD_TAIL})*",
         "\\1⟨name⟩",
     ),
-    (r"\s+", " "),
 )
 
 
 def skeleton(texts: pa.Array) -> pa.Array:
     """The masked, lowercased skeleton of each text (first ``MAX_CHARS`` code points).
+
+    Whitespace is left as it is here; :func:`template_ids` collapses it before hashing
+    (one numpy pass, where a regex replace would cost half the time of all the masks).
 
     Examples
     --------
@@ -55,7 +57,7 @@ def skeleton(texts: pa.Array) -> pa.Array:
     ...     "Email Alice Smith at alice@x.org about order #A1234 by 5 May.",
     ...     'Translate "good morning" into French: ```print(1)```',
     ... ])).to_pylist()
-    ['email ⟨name⟩ at ⟨email⟩ about order #⟨n⟩ by ⟨n⟩ ⟨name⟩.', 'translate ⟨q⟩ into ⟨name⟩: ⟨code⟩']
+    ['email ⟨name⟩ at ⟨email⟩ about order #⟨n⟩ by ⟨n⟩ ⟨name⟩.', 'translate ⟨q⟩ into ⟨name⟩:  ⟨code⟩']
     """
     out = pc.utf8_slice_codeunits(texts, 0, MAX_CHARS)
     for pattern, replacement in MASKS:
@@ -64,11 +66,16 @@ def skeleton(texts: pa.Array) -> pa.Array:
 
 
 def template_ids(texts: pa.Array) -> pa.Array:
-    """int64 id of each text's skeleton (BLAKE2b, see ``_hashing.blake2b_int64``); null stays null."""
+    """int64 id of each text's skeleton; null stays null.
+
+    The id is BLAKE2b (``_hashing.blake2b_int64``) of the skeleton's UTF-8 with each run
+    of ASCII whitespace collapsed to one space.
+    """
     distinct = Distinct.of(texts)
     if len(distinct.values) == 0:
         return pa.nulls(len(texts), pa.int64())
-    ids = blake2b_int64(skeleton(distinct.values).to_pylist())
+    data, offsets = squeeze_spaces(*utf8_bytes(skeleton(distinct.values)))
+    ids = blake2b_int64(data, offsets)
     return distinct.spread(ids, pa.int64())
 
 
