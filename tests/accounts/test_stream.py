@@ -127,3 +127,17 @@ def test_memory_bounded_for_many_templates() -> None:
                     "template_id": i % 500, "max_tokens": i})
     assert len(acc.template_counts) <= 32 and len(acc.max_tokens["m"]) <= 33
     assert acc.get()["top_template_count"] >= 2
+
+
+def test_state_through_json_then_merge_equals_one_accumulator() -> None:
+    import orjson
+
+    rows = [r for r in _rows(11) if r["account"] == "acct-a"]
+    whole, left, right = ProfileAccumulator(), ProfileAccumulator(), ProfileAccumulator()
+    for i, r in enumerate(rows):
+        whole.update(r)
+        (left if i % 3 else right).update(r)
+    thaw = lambda acc: ProfileAccumulator.from_state(orjson.loads(orjson.dumps(acc.to_state())))  # noqa: E731
+    assert thaw(whole).get() == whole.get()
+    merged = ProfileAccumulator().merge(thaw(left)).merge(thaw(right)).get()
+    _same(merged, whole.get(), skip={"gap_cv"})

@@ -133,3 +133,39 @@ def test_rate_limit_holds_across_two_gateways_sharing_redis(tmp_path, upstream, 
     assert codes.count(200) == 5 and codes.count(429) == 5
     assert blocked == 403
     assert sum(len(read_audit(tmp_path / f"audit{i}")) for i in range(2)) >= 10
+
+
+def test_two_gateways_share_online_profiles_through_redis(tmp_path, upstream, redis_url) -> None:
+    secret = tmp_path / "secret"
+    acct = KeyHasher(load_secret(secret)).account("sk-both")
+    (tmp_path / "token").write_text("t" * 20)
+    config = tmp_path / "policy.toml"
+    config.write_text("[gateway]\nscore_batch_ms = 20.0\n")
+    common = ["--redis", redis_url, "--key-secret", str(secret), "--config", str(config),
+              "--admin-token-file", str(tmp_path / "token")]
+    ports = [free_port(), free_port()]
+    gws = [start_gateway(p, upstream, tmp_path / f"audit{i}", *common) for i, p in enumerate(ports)]
+
+    def online(client: httpx.Client, port: int, want: int) -> int:
+        deadline, seen = time.monotonic() + 60, -1
+        while time.monotonic() < deadline and seen != want:
+            r = client.get(f"http://127.0.0.1:{port}/admin/verdicts", params={"account": acct},
+                           headers={"authorization": "Bearer " + "t" * 20})
+            seen = r.json()["online_exchanges"]
+            time.sleep(0.1)
+        return seen
+
+    try:
+        with httpx.Client() as client:
+            for i in range(3):
+                assert _chat(client, ports[0], f"first {i}", key="sk-both") == 200
+            on_a = online(client, ports[0], 3)
+            for i in range(2):
+                assert _chat(client, ports[1], f"second {i}", key="sk-both") == 200
+            on_b = online(client, ports[1], 5)  # its own 2 merged with the 3 the other saw
+            assert _chat(client, ports[0], "third", key="sk-both") == 200
+            on_a_again = online(client, ports[0], 6)
+    finally:
+        for g in gws:
+            stop(g)
+    assert (on_a, on_b, on_a_again) == (3, 5, 6)

@@ -219,6 +219,56 @@ class ProfileAccumulator:
             self._last_t = other._last_t if self._last_t is None else max(self._last_t, other._last_t)
         return self
 
+    def to_state(self) -> dict[str, Any]:
+        """Everything this accumulator holds, as JSON-ready values (see ``from_state``).
+
+        Replicas share profiles this way: each stores its own partial state and merges the
+        others' (``merge``), so no two writers ever touch the same value.
+        """
+        iso = lambda t: None if t is None else t.isoformat()  # noqa: E731
+        return {
+            "k": self.k, "exchanges": self.exchanges, "first_seen": iso(self.first_seen),
+            "last_seen": iso(self.last_seen), "account_created": iso(self.account_created),
+            "org_key": self.org_key, "tokens": self.tokens, "flags": self.flags,
+            "categories": self.categories, "hours": self.hours, "days": sorted(self.days),
+            "distinct": {name: sorted(s.hashes) for name, s in self.distinct.items()},
+            "templates": [[t, n] for t, n in self.template_counts.items()],
+            "max_tokens": {m: [[v, n] for v, n in seen.items()] for m, seen in self.max_tokens.items()},
+            "gaps": self.gaps, "last_t": self._last_t,
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any], options: ProfileOptions | None = None) -> ProfileAccumulator:
+        """The accumulator ``to_state`` described.
+
+        Examples
+        --------
+        >>> from datetime import datetime, timezone
+        >>> acc = ProfileAccumulator()
+        >>> acc.update({"account": "a", "model": "m", "time": datetime(2026, 1, 1, tzinfo=timezone.utc),
+        ...             "template_id": 7, "max_tokens": 100})
+        >>> ProfileAccumulator.from_state(acc.to_state()).get() == acc.get()
+        True
+        """
+        t = lambda v: None if v is None else dt.datetime.fromisoformat(v)  # noqa: E731
+        acc = cls(options, int(state["k"]))
+        acc.exchanges = int(state["exchanges"])
+        acc.first_seen, acc.last_seen = t(state["first_seen"]), t(state["last_seen"])
+        acc.account_created, acc.org_key = t(state["account_created"]), state["org_key"]
+        acc.tokens = [int(x) for x in state["tokens"]]
+        acc.flags.update(state["flags"])
+        acc.categories.update(state["categories"])
+        acc.hours = [int(x) for x in state["hours"]]
+        acc.days = set(state["days"])
+        for name, hashes in state["distinct"].items():
+            for h in hashes:
+                acc.distinct[name]._add(int(h))
+        acc.template_counts = {tid: int(n) for tid, n in state["templates"]}
+        acc.max_tokens = {m: {int(v): int(n) for v, n in pairs} for m, pairs in state["max_tokens"].items()}
+        acc.gaps = [int(state["gaps"][0]), float(state["gaps"][1]), float(state["gaps"][2])]
+        acc._last_t = state["last_t"]
+        return acc
+
     def get(self, max_tokens_seen: Mapping[str, int] | None = None) -> dict[str, Any]:
         """The profile, keyed like a row of the batch profile SQL.
 
