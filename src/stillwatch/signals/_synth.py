@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from stillwatch.signals._grammar import generate
 from stillwatch.signals._phrases_attack import ELICIT, EXTRACT, HELD_OUT_LANGUAGES
-from stillwatch.signals._phrases_benign import GENERAL, NEAR
+from stillwatch.signals._phrases_benign import GENERAL, META, NEAR
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ def _variants(phrase: str, contexts: list[str], rng: random.Random, n: int) -> l
 
 
 def phrase_items(
-    contexts: list[str], rng: random.Random, variants: int = 6, per_language: int = 60
+    contexts: list[str], rng: random.Random, variants: int = 6, per_language: int = 100
 ) -> list[Item]:
     """Positives (elicit, extract) and near-miss or general negatives in every language.
 
@@ -55,7 +55,7 @@ def phrase_items(
     samples (``_grammar``, ``per_language`` per kind) are always training items.
     """
     items: list[Item] = []
-    banks = (("elicit", ELICIT, 1, 0), ("extract", EXTRACT, 0, 1), ("near", NEAR, 0, 0))
+    banks = (("elicit", ELICIT, 1, 0), ("extract", EXTRACT, 0, 1), ("near", NEAR, 0, 0), ("near", META, 0, 0))
     for origin, bank, elicit, extract in (*banks, ("general", GENERAL, 0, 0)):
         for lang, phrases in sorted(bank.items()):
             for i, phrase in enumerate(phrases):
