@@ -319,7 +319,7 @@ def _task(raw: dict[str, Any], where: str) -> Task:
 def _check_references(s: Scenario) -> None:
     names = {m.name for m in s.models}
     for g in s.groups:
-        for m in list(g.models) + [a["model"] for a in g.adopt]:
+        for m in list(g.models or []) + [a["model"] for a in g.adopt]:
             if m not in names:
                 raise ConfigError(f"{s.source}: group {g.id} names unknown model {m!r}")
         pool = g.network["pool"]
