@@ -7,12 +7,15 @@ loopback, then, in the same run:
    same through the gateway: latency percentiles of each and the difference (added latency);
 2. closed loop with ``--concurrency`` connections through the gateway: requests per second;
 3. audit: every 200 the load generator received is counted against the records in the audit
-   log (``--soak 300`` makes phase 1 a 5-minute run).
+   log (``--soak 300`` makes phase 1 a 5-minute run);
+4. with ``--litellm``: a LiteLLM proxy running the stillwatch guardrail on the same mock
+   (from the venv tests/gateway/litellm_env.py makes), at ``--litellm-rate`` and closed loop,
+   against the stillwatch gateway at the same rate: the overhead ratio.
 
 The load generator speaks HTTP/1.1 over raw asyncio streams with keep-alive, so its own cost
 is small and the same for both targets. Prints one JSON object.
 
-    .venv/bin/python bench/gateway/bench.py [--rate 500] [--seconds 10] [--soak 0]
+    .venv/bin/python bench/gateway/bench.py [--rate 500] [--seconds 10] [--soak 0] [--litellm]
 """
 
 from __future__ import annotations
@@ -122,6 +125,9 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--soak", type=float, default=0, help="seconds of fixed-rate load through the gateway")
     ap.add_argument("--concurrency", type=int, default=64)
+    ap.add_argument("--config", help="policy file for the gateway (serve --config)")
+    ap.add_argument("--litellm", action="store_true", help="also measure the LiteLLM guardrail")
+    ap.add_argument("--litellm-rate", type=float, default=100)
     args = ap.parse_args()
     try:
         import uvloop
@@ -133,7 +139,7 @@ def main() -> None:
         up_port, gw_port = free_port(), free_port()
         audit = Path(tmp) / "audit"
         up = start_upstream(up_port)
-        gw = start_gateway(gw_port, up_port, audit)
+        gw = start_gateway(gw_port, up_port, audit, *(["--config", args.config] if args.config else []))
         try:
             asyncio.run(fixed_rate(up_port, args.rate, 2))  # warm up both
             warm = asyncio.run(fixed_rate(gw_port, args.rate, 2))
@@ -141,6 +147,8 @@ def main() -> None:
             gated = asyncio.run(fixed_rate(gw_port, args.rate, args.soak or args.seconds))
             throughput = asyncio.run(closed_loop(gw_port, args.seconds, args.concurrency))
             direct_tp = asyncio.run(closed_loop(up_port, args.seconds, args.concurrency))
+            if args.litellm:
+                same_rate = asyncio.run(fixed_rate(gw_port, args.litellm_rate, args.seconds))
         finally:
             stop(gw)
         acked = warm["statuses"].get(200, 0) + gated["statuses"].get(200, 0) + throughput["ok"]
@@ -157,8 +165,31 @@ def main() -> None:
             "audit": {"acknowledged_200": acked, "records": records,
                       "missing": max(0, acked - records)},
         }
+        if args.litellm:
+            direct_low = asyncio.run(fixed_rate(up_port, args.litellm_rate, args.seconds))
+            out["litellm"] = litellm_phase(args, up_port, Path(tmp), direct_low, same_rate)
         stop(up)
     print(json.dumps(out, indent=2))
+
+
+def litellm_phase(args: argparse.Namespace, up_port: int, tmp: Path, direct: dict, ours: dict) -> dict:
+    from litellm_env import litellm_venv, start_litellm, write_config
+
+    port = free_port()
+    cfg = write_config(tmp, up_port, model="m", audit=str(tmp / "litellm-audit"))
+    proxy = start_litellm(litellm_venv(), cfg, port)
+    try:
+        asyncio.run(fixed_rate(port, args.litellm_rate, 2))  # warm up
+        theirs = asyncio.run(fixed_rate(port, args.litellm_rate, args.seconds))
+        tp = asyncio.run(closed_loop(port, args.seconds, args.concurrency))
+    finally:
+        stop(proxy)
+    added = lambda r, q: round(r[q] - direct[q], 3)  # noqa: E731
+    return {"rate": args.litellm_rate, "direct": direct, "stillwatch": ours, "litellm_guardrail": theirs,
+            "added_p50_ms": {"stillwatch": added(ours, "p50_ms"), "litellm": added(theirs, "p50_ms")},
+            "added_p99_ms": {"stillwatch": added(ours, "p99_ms"), "litellm": added(theirs, "p99_ms")},
+            "overhead_ratio_p50": round(added(theirs, "p50_ms") / max(added(ours, "p50_ms"), 1e-3), 1),
+            "litellm_throughput": tp}
 
 
 if __name__ == "__main__":

@@ -33,13 +33,13 @@ def litellm_venv() -> Path:
     return venv
 
 
-def write_config(directory: Path, upstream_port: int, **options: str) -> Path:
-    """config.yaml: one model ``m1`` on the mock upstream, and the guardrail on by default."""
+def write_config(directory: Path, upstream_port: int, model: str = "m1", **options: str) -> Path:
+    """config.yaml: one model on the mock upstream, and (with options) the guardrail on by default."""
     lines = [
         "model_list:",
-        "  - model_name: m1",
+        f"  - model_name: {model}",
         "    litellm_params:",
-        "      model: openai/m1",
+        f"      model: openai/{model}",
         f"      api_base: http://127.0.0.1:{upstream_port}/v1",
         "      api_key: upstream-key",
     ]
