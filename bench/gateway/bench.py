@@ -152,6 +152,8 @@ def main() -> None:
         finally:
             stop(gw)
         acked = warm["statuses"].get(200, 0) + gated["statuses"].get(200, 0) + throughput["ok"]
+        if args.litellm:
+            acked += same_rate["statuses"].get(200, 0)
         records = audit_count(audit)
         out = {
             "rate": args.rate,
