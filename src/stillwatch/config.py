@@ -25,7 +25,7 @@ DEFAULT_FILE = Path(__file__).with_name("default.toml")
 
 @dataclass(frozen=True)
 class GraphConfig:
-    resolution: float = 1.0
+    resolution: float = 0.3
     seed: int = 7
 
 

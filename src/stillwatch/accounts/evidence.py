@@ -33,7 +33,7 @@ class BehaviourConfig:
     elicit_rate_full: float = 0.30
     extract_min_count: int = 3
     judge_share: float = 0.4
-    rewrite_share: float = 0.3
+    rewrite_share: float = 0.5
     appetite_share: float = 0.5
     concentration_share: float = 0.8
     concentration_lift: float = 2.0
@@ -42,8 +42,7 @@ class BehaviourConfig:
     round_clock_hours: int = 22
     round_clock_entropy: float = 0.93
     round_clock_min_exchanges: int = 200
-    fresh_account_days: float = 3.0
-    fresh_daily_volume: float = 100.0
+    young_share: float = 0.5
     pivot_share: float = 0.4
 
 
@@ -106,7 +105,7 @@ def sensitive_rewrite(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) 
         return None
     return Reason(
         "sensitive_rewrite",
-        0.2,
+        0.15,
         f"{_pct(share)} of exchanges ask for rewrites of sensitive-topic material",
         {"share": round(share, 4)},
     )
@@ -193,19 +192,17 @@ def round_the_clock(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) ->
     )
 
 
-def fresh_account_ramp(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Reason | None:
-    created = p.get("account_created")
-    if created is None or p["exchanges"] < c.min_exchanges:
+def fresh_accounts(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Reason | None:
+    share = float(p["young_accounts"])
+    if p["exchanges"] < c.min_exchanges or share < c.young_share:
         return None
-    age_days = (p["first_seen"] - created).total_seconds() / 86400
-    daily = p["exchanges"] / max(int(p["active_days"]), 1)
-    if age_days > c.fresh_account_days or daily < c.fresh_daily_volume:
-        return None
+    n = int(p["accounts"])
+    who = "the account was" if n == 1 else f"{share:.0%} of its {n} accounts were"
     return Reason(
-        "fresh_account_ramp",
-        0.2,
-        f"{daily:.0f} exchanges a day starting {max(age_days, 0):.1f} days after the account was created",
-        {"age_days": round(age_days, 2), "daily": round(daily, 1)},
+        "fresh_accounts",
+        0.25,
+        f"{who} put to heavy use within days of being created",
+        {"share": round(share, 4), "accounts": n},
     )
 
 
@@ -230,7 +227,7 @@ HARVEST_RULES: tuple[Rule, ...] = (
     templated_prompts,
     single_turn,
     round_the_clock,
-    fresh_account_ramp,
+    fresh_accounts,
     model_pivot,
 )
 

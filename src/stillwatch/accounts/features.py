@@ -35,6 +35,7 @@ class ProfileOptions:
     elicit_threshold: float = 0.5
     extract_threshold: float = 0.5
     near_max_fraction: float = 0.9
+    young_account_days: float = 7.0
 
 
 def _category_columns() -> str:
@@ -93,6 +94,14 @@ base AS (
   {_category_columns()}
   FROM x GROUP BY g
 ),
+ages AS (
+  SELECT g, avg(CASE WHEN created IS NOT NULL
+                      AND epoch(first_use) - epoch(created) <= {opts.young_account_days} * 86400
+                     THEN 1.0 ELSE 0.0 END) AS young_accounts
+  FROM (SELECT g, account, min(time) AS first_use, min(account_created) AS created
+        FROM x GROUP BY g, account) t
+  GROUP BY g
+),
 top_template AS (
   SELECT g, max(c) AS top_template_count FROM (
     SELECT g, template_id, count(*) AS c FROM x WHERE template_id IS NOT NULL
@@ -129,11 +138,13 @@ pivots AS (
 )
 SELECT base.*,
   coalesce(top_template.top_template_count, 0) AS top_template_count,
+  coalesce(ages.young_accounts, 0.0) AS young_accounts,
   coalesce(hours.hour_entropy, 0.0) AS hour_entropy,
   coalesce(gaps.gap_std / nullif(gaps.gap_mean, 0), 0.0) AS gap_cv,
   coalesce(pivots.pivot_share, 0.0) AS pivot_share,
   pivots.pivot_model AS pivot_model
 FROM base
+LEFT JOIN ages USING (g)
 LEFT JOIN top_template USING (g)
 LEFT JOIN hours USING (g)
 LEFT JOIN gaps USING (g)

@@ -325,6 +325,15 @@ class ProfileAccumulator:
         out["top_template_count"] = max(self.template_counts.values(), default=0)
         out["hour_entropy"] = -sum(p * math.log(p) for p in hour_p) / math.log(24.0) if hour_p else 0.0
         out["gap_cv"] = std / mean if mean else 0.0
+        # One account's profile: young or not. (A merged multi-account profile keeps the
+        # oldest creation and earliest use, so it reads as one account here.)
+        young = (
+            self.first_seen is not None
+            and self.account_created is not None
+            and (self.first_seen - self.account_created).total_seconds()
+            <= self.options.young_account_days * 86400
+        )
+        out["young_accounts"] = 1.0 if young else 0.0
         out["pivot_share"] = 0.0
         out["pivot_model"] = None
         return out

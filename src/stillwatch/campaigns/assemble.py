@@ -27,10 +27,11 @@ class CampaignConfig:
     """See default.toml, section [campaigns]."""
 
     min_accounts: int = 3
-    member_content: float = 0.5
-    member_behaviour: float = 0.4
-    coordination_share: float = 0.5
-    harvest_threshold: float = 0.5
+    class_min_weight: float = 0.3
+    member_behaviour: float = 0.2
+    coordination_threshold: float = 0.3
+    harvest_threshold: float = 0.3
+    campaign_threshold: float = 0.7
     abuse_threshold: float = 0.5
     abuse_min_prompts: int = 20
     min_exchanges: int = 20
@@ -42,7 +43,7 @@ class Group:
 
     key: str
     accounts: list[str]
-    content_linked: int
+    linked: int
     kinds: dict[str, int] = field(default_factory=dict)
 
 
@@ -82,16 +83,26 @@ class Campaign:
 def _coordination_reasons(group: Group, profile: Mapping[str, Any]) -> list[Reason]:
     n = len(group.accounts)
     reasons: list[Reason] = []
-    share = group.content_linked / max(n, 1)
-    content_pairs = sum(group.kinds.get(k, 0) for k in ("tpl", "sys", "band"))
-    if n >= 2 and group.content_linked:
+    classes = {
+        name: sum(group.kinds.get(k, 0) for k in kinds)
+        for name, kinds in (
+            ("shared prompts", ("tpl", "band")),
+            ("shared system prompts", ("sys",)),
+            ("one client fingerprint", ("client",)),
+            ("shared addresses", ("ip", "net")),
+            ("shared payment", ("pay",)),
+            ("creation batches", ("born",)),
+        )
+    }
+    seen = {k: v for k, v in classes.items() if v}
+    if n >= 2 and group.linked:
         reasons.append(
             Reason(
                 "linked_accounts",
-                min(0.9, 0.4 + 0.5 * share * min(1.0, n / 20)),
-                f"{group.content_linked} of {n} accounts send the same prompt templates or "
-                f"near-duplicate prompts ({content_pairs} linked pairs)",
-                {"accounts": n, "content_linked": group.content_linked, "pairs": content_pairs},
+                min(0.8, 0.3 + 0.5 * min(1.0, (n - 1) / 30)),
+                f"{group.linked} accounts act as one, linked by "
+                + ", ".join(f"{k} ({v} pairs)" for k, v in seen.items()),
+                {"accounts": n, "links": seen},
             )
         )
     infra = {k: group.kinds[k] for k in ("ip", "net", "pay") if group.kinds.get(k)}
@@ -134,24 +145,34 @@ class CampaignAssembler:
         assessments: Mapping[str, Assessment],
         excluded: set[str],
     ) -> list[Group]:
-        """Candidate groups from communities, plus lone accounts showing abuse."""
+        """Candidate groups: per community, its abusers, and its coordinated harvesters.
+
+        A member counts as coordinated when it links to the rest of its community through at
+        least two classes of evidence (say, a proxy pool *and* one client fingerprint) and
+        its own traffic shows some harvesting. Prompts drawn from the same public benchmarks,
+        or one NAT, give one class only; an honest customer of a shared proxy pool shows no
+        harvesting. Lone accounts showing abuse form groups of their own.
+        """
         c = self.config
         out: list[Group] = []
         grouped: set[str] = set()
         for cid, accounts in sorted(communities.members().items()):
-            content, kept = 0, []
+            abusers, harvesters = [], []
             for acct in accounts:
-                if acct in excluded:
+                if acct in excluded or acct not in assessments:
                     continue
+                own = assessments[acct]
                 links = communities.inside.get(acct, {})
-                by_content = links.get("content", 0.0) + links.get("client", 0.0) >= c.member_content
-                own = assessments[acct].score if acct in assessments else 0.0
-                if by_content or (links and own >= c.member_behaviour):
-                    kept.append(acct)
-                    content += int(by_content)
-            if len(kept) >= 2:
-                out.append(Group(f"g{cid}", kept, content, communities.kinds.get(cid, {})))
-                grouped.update(kept)
+                classes = sum(1 for w in links.values() if w >= c.class_min_weight)
+                if own.abuse >= c.abuse_threshold:
+                    abusers.append(acct)
+                elif classes >= 2 and own.score >= c.member_behaviour:
+                    harvesters.append(acct)
+            kinds = communities.kinds.get(cid, {})
+            for suffix, members in (("a", abusers), ("h", harvesters)):
+                if len(members) >= 2 or (suffix == "a" and members):
+                    out.append(Group(f"g{cid}{suffix}", members, len(members), kinds))
+                    grouped.update(members)
         for acct, a in sorted(assessments.items()):
             if acct not in grouped and acct not in excluded and a.abuse >= c.abuse_threshold:
                 out.append(Group(f"a:{acct}", [acct], 0, {}))
@@ -173,17 +194,22 @@ class CampaignAssembler:
             behaviour = scorer.assess(profile)
             coordination = _coordination_reasons(group, profile)
             many_customers = int(profile["orgs"]) > 1 or int(profile["no_org_exchanges"]) > 0
+            coordination_score = noisy_or([r.weight for r in coordination])
+            # Coordinated harvesting needs three things at once: several customers' accounts
+            # acting as one, harvesting in their pooled traffic, and enough of both together.
             coordinated = (
                 len(group.accounts) >= c.min_accounts
                 and many_customers
-                and group.content_linked / len(group.accounts) >= c.coordination_share
+                and coordination_score >= c.coordination_threshold
+                and behaviour.harvest >= c.harvest_threshold
+                and noisy_or([coordination_score, behaviour.harvest]) >= c.campaign_threshold
             )
             # A few jailbreak attempts are not a campaign: abuse convicts at volume only.
             abusive = (
                 behaviour.abuse >= c.abuse_threshold
                 and int(profile["elicit_count"]) + int(profile["extract_count"]) >= c.abuse_min_prompts
             )
-            convicted = abusive or (coordinated and behaviour.harvest >= c.harvest_threshold)
+            convicted = abusive or coordinated
             if not convicted:
                 continue
             reasons = sort_reasons(behaviour.reasons + coordination)

@@ -26,6 +26,7 @@ TACTIC_TECHNIQUES: dict[str, tuple[str, ...]] = {
     "proxy_network": ("AML.T0008.005",),
     "batch_created_accounts": ("AML.T0021",),
     "model_pivot": (),
+    "fresh_accounts": ("AML.T0021",),
 }
 
 #: Reason codes of the behaviour rules that name a tactic.
@@ -39,6 +40,7 @@ REASON_TACTIC: dict[str, str] = {
     "output_appetite": "output_harvesting",
     "round_the_clock": "round_the_clock",
     "model_pivot": "model_pivot",
+    "fresh_accounts": "fresh_accounts",
     "linked_accounts": "hydra_accounts",
     "shared_infrastructure": "shared_infrastructure",
     "proxy_network": "proxy_network",

@@ -38,7 +38,7 @@ class LinkGraph:
     more. Randomness only from ``seed``, so a scan is repeatable.
     """
 
-    def __init__(self, resolution: float = 1.0, seed: int = 7, max_neighbours: int = 10) -> None:
+    def __init__(self, resolution: float = 0.3, seed: int = 7, max_neighbours: int = 10) -> None:
         self.resolution = resolution
         self.seed = seed
         self.max_neighbours = max_neighbours

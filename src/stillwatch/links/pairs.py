@@ -43,9 +43,9 @@ class LinkConfig:
     born_bucket_minutes: int = 10
     weights: dict[str, float] = field(
         default_factory=lambda: {
-            "tpl": 1.0,
+            "tpl": 0.15,
             "sys": 0.6,
-            "band": 1.0,
+            "band": 0.15,
             "ip": 0.3,
             "net": 0.15,
             "pay": 0.5,
