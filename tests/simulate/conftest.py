@@ -15,10 +15,14 @@ class Run:
     def __init__(self, out: Path, summary: SimulationSummary) -> None:
         self.out = out
         self.summary = summary
+        self._records: list[dict[str, Any]] | None = None
 
     def records(self) -> list[dict[str, Any]]:
-        with (self.out / "log.jsonl").open("rb") as fh:
-            return [orjson.loads(line) for line in fh]
+        """The log's records, parsed once (tests must not modify them)."""
+        if self._records is None:
+            with (self.out / "log.jsonl").open("rb") as fh:
+                self._records = [orjson.loads(line) for line in fh]
+        return self._records
 
     def labels(self) -> list[dict[str, Any]]:
         with (self.out / "labels.jsonl").open("rb") as fh:

@@ -27,9 +27,9 @@ def test_identifier_strings_do_not_separate_campaigns(wide_run) -> None:
 
     docs, y = _account_strings(wide_run)
     assert y.sum() >= 10 and (~y).sum() >= 10
-    x = HashingVectorizer(analyzer="char_wb", ngram_range=(1, 3), n_features=2**16, alternate_sign=False).transform(docs)
+    x = HashingVectorizer(analyzer="char_wb", ngram_range=(1, 3), n_features=2**14, alternate_sign=False).transform(docs)
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-    auc = cross_val_score(LogisticRegression(max_iter=2000, C=1.0), x, y, cv=folds, scoring="roc_auc").mean()
+    auc = cross_val_score(LogisticRegression(solver="liblinear", C=1.0), x, y, cv=folds, scoring="roc_auc").mean()
     assert auc < 0.65, f"identifier strings separate campaigns from legit traffic (AUC {auc:.2f})"
 
 
