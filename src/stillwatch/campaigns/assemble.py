@@ -26,7 +26,7 @@ from stillwatch.types import Reason, sort_reasons
 class CampaignConfig:
     """See default.toml, section [campaigns]."""
 
-    min_accounts: int = 3
+    min_accounts: int = 5
     class_min_weight: float = 0.3
     member_behaviour: float = 0.2
     coordination_threshold: float = 0.3
