@@ -26,6 +26,7 @@ class CorpusRecord:
     system: str | None = None
     tools: tuple[str, ...] = ()
     kind: str = ""
+    turns: tuple[str, ...] = ()  # all user turns of a multi-turn record, ``text`` first
     group: str = ""  # records sharing a group (one filled template) are split together
 
     def as_exchange(self) -> dict[str, Any]:
@@ -85,6 +86,7 @@ def read_corpus(path: Path, stem: str) -> list[CorpusRecord]:
                     system=system if isinstance(system, str) and system else None,
                     tools=_tool_names(obj.get("tools")),
                     kind=str(obj.get("kind") or ""),
+                    turns=tuple(str(t) for t in obj.get("turns") or () if isinstance(t, str)),
                     group=str(obj.get("template") or obj.get("id") or text)
                     if obj.get("kind") == "filled"
                     else text,

@@ -64,12 +64,46 @@ def computer_use_rows(tools: pa.Array) -> np.ndarray:
     return hit
 
 
+#: Agentic and computer-use traffic carries tool definitions, tool messages or
+#: screenshots. Without any of them the text alone is weak evidence for those two, so
+#: their probabilities are scaled by this likelihood ratio before the choice.
+NO_STRUCTURE_FACTOR = 0.2
+
+
+def choose(
+    probs: np.ndarray,
+    outputs: tuple[str, ...],
+    n_tools: np.ndarray,
+    n_tool_messages: np.ndarray,
+    computer: np.ndarray,
+    images: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, confidence) from text probabilities and the structural evidence."""
+    agentic = (n_tools > 0) | (n_tool_messages > 0)
+    bare = ~(agentic | images | computer)
+    probs = probs.copy()
+    for name in ("agentic_tool_use", "computer_use"):
+        probs[bare, outputs.index(name)] *= NO_STRUCTURE_FACTOR
+    probs[bare] /= probs[bare].sum(axis=1, keepdims=True)
+    best = probs.argmax(axis=1)
+    labels = np.asarray(outputs, dtype=object)[best]
+    conf = probs[np.arange(len(best)), best]
+    for rows, label in (
+        (agentic & ~computer, "agentic_tool_use"),
+        (images & (n_tools == 0), "vision"),
+        (computer, "computer_use"),
+    ):
+        labels[rows] = label
+        conf[rows] = 1.0
+    return labels, conf
+
+
 class CapabilityCategory(Signal):
     """Capability category of the exchange, one of ``CATEGORIES``, with a confidence.
 
-    ``category_conf`` is the text model's probability for the category it chose, and 1.0
-    when structure decided. Both are null for an exchange with no text and no structural
-    evidence.
+    ``category_conf`` is the text model's probability for the category it chose (after
+    the structural adjustment, see ``NO_STRUCTURE_FACTOR``), and 1.0 when structure
+    decided. Both are null for an exchange with no text and no structural evidence.
 
     Examples
     --------
@@ -94,27 +128,17 @@ class CapabilityCategory(Signal):
         model = load_model("category")
         prompt = string_column(batch, "prompt_text")
         system = string_column(batch, "system_text")
-        probs = softmax(text_logits(model, prompt, system))
-        best = probs.argmax(axis=1)
-        labels = np.asarray(model.outputs, dtype=object)[best]
-        conf = probs[np.arange(len(best)), best]
-
         tools = list_column(batch, "tools")
         n_tools = np.asarray(pc.fill_null(pc.list_value_length(tools), 0), dtype=np.int64)
         computer = computer_use_rows(tools)
         images = int_column(batch, "n_images") > 0
-        agentic = (n_tools > 0) | (int_column(batch, "n_tool") > 0)
-        for rows, label in (
-            (agentic & ~computer, "agentic_tool_use"),
-            (images & (n_tools == 0), "vision"),
-            (computer, "computer_use"),
-        ):
-            labels[rows] = label
-            conf[rows] = 1.0
+        n_tool = int_column(batch, "n_tool")
+        labels, conf = choose(
+            softmax(text_logits(model, prompt, system)), model.outputs, n_tools, n_tool, computer, images
+        )
         no_text = np.asarray(pc.and_(prompt.is_null(), system.is_null()), dtype=bool)
-        unknown = no_text & ~(agentic | images | computer)
+        unknown = no_text & (n_tools == 0) & (n_tool == 0) & ~images
         return {
             "category": pa.array(labels, type=pa.string(), mask=unknown),
             "category_conf": pa.array(conf.astype(np.float32), type=pa.float32(), mask=unknown),
         }
-
