@@ -83,7 +83,9 @@ def build_group(
     total = group.exchanges * scale * days / scenario.days
     volume = total * _shares(group.spread, n, rng)
 
-    n_orgs = group.orgs if group.orgs > 0 else n
+    # Shared things scale with the accounts that share them, so sharing ratios hold at any scale.
+    ratio = n / group.accounts
+    n_orgs = _scaled(group.orgs, ratio) if group.orgs > 0 else n
     org_ids = identity.opaque_ids(rng, n_orgs, "org_")
     org_of = np.arange(n) if group.orgs <= 0 else _assign(rng, n, n_orgs)
     org_country = identity.countries(rng, n_orgs, group.countries)
@@ -96,7 +98,7 @@ def build_group(
     start, end = _active(group, window, n, rng)
     created = _created(group, start, window[0], rng)
     ua, ua_next, ua_switch = _user_agents(group, n, org_of, window, rng)
-    lo, cnt = _network(group, n, org_of, acct_country, rng, addresses, pools)
+    lo, cnt = _network(group, n, org_of, acct_country, rng, addresses, pools, ratio)
 
     pay_mode = group.payment["mode"]
     if pay_mode == "own":
@@ -105,7 +107,7 @@ def build_group(
         org_pay = identity.opaque_ids(rng, n_orgs, "pm_", 12)
         payment = [org_pay[o] for o in org_of.tolist()]
     else:
-        cards = identity.opaque_ids(rng, max(1, int(group.payment["instruments"])), "pm_", 12)
+        cards = identity.opaque_ids(rng, _scaled(int(group.payment["instruments"]), ratio), "pm_", 12)
         payment = [cards[i] for i in rng.integers(len(cards), size=n).tolist()]
     for i in np.flatnonzero(rng.random(n) < group.payment["missing"]).tolist():
         payment[i] = None
@@ -221,8 +223,17 @@ def _user_agents(group: Group, n: int, org_of: np.ndarray, window: tuple[float, 
     return ua, [identity.upgraded(u) for u in ua], switch
 
 
+def _scaled(count: int, ratio: float) -> int:
+    """A group-level count (orgs, cards, hosts) for the accounts actually built.
+
+    >>> _scaled(500, 0.01), _scaled(4, 0.01), _scaled(12, 1.0)
+    (5, 1, 12)
+    """
+    return max(1, int(round(count * min(1.0, ratio))))
+
+
 def _network(group: Group, n: int, org_of: np.ndarray, ccs: list[str], rng: np.random.Generator,
-             addresses: Addresses, pools: dict[str, tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+             addresses: Addresses, pools: dict[str, tuple[int, int]], ratio: float) -> tuple[np.ndarray, np.ndarray]:
     net = group.network
     mode = net["mode"]
     if mode in ("pool", "nat"):
@@ -244,6 +255,7 @@ def _network(group: Group, n: int, org_of: np.ndarray, ccs: list[str], rng: np.r
             firsts.append(addresses.add(rng, asns, cc))
         return np.array(firsts)[org_of], np.full(n, hosts)
     if mode == "datacenter":
+        hosts = max(2, _scaled(hosts, ratio))
         asns, cc = identity.datacenter(rng, hosts, providers=min(3, hosts))
         return np.full(n, addresses.add(rng, asns, cc)), np.full(n, hosts)
     raise ConfigError(f"group {group.id}: network.mode must be home, cloud, datacenter, pool or nat")
