@@ -26,7 +26,7 @@ from stillwatch.simulate import simulate
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=0.04)
-    ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--scenario", default="reported-2026")
     ap.add_argument("--format", default="jsonl", choices=["jsonl", "parquet"])
     ap.add_argument("--seed", type=int, default=0)

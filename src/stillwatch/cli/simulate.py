@@ -22,10 +22,12 @@ from stillwatch.errors import StillwatchError
               help="Folder of real prompt corpora (default: $STILLWATCH_SHARED/corpora or ../shared/corpora).")
 @click.option("--days", type=click.IntRange(min=1), help="Length of the window (default: the scenario's).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default="jsonl", show_default=True)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Processes making exchanges (output identical for any number).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @click.option("--list", "list_only", is_flag=True, help="List the built-in scenarios and exit.")
 def command(out_dir: Path | None, scenario: str, scale: float, seed: int, corpus: Path | None, days: int | None,
-            fmt: str, as_json: bool, list_only: bool) -> None:
+            fmt: str, workers: int, as_json: bool, list_only: bool) -> None:
     """Generate labelled API traffic: legitimate users, hard cases and distillation campaigns."""
     from stillwatch.simulate import builtin_scenarios, simulate
 
@@ -38,7 +40,8 @@ def command(out_dir: Path | None, scenario: str, scale: float, seed: int, corpus
     if scale <= 0:
         raise click.BadParameter("must be positive", param_hint="--scale")
     try:
-        summary = simulate(out_dir, scenario, scale=scale, seed=seed, corpus=corpus, days=days, fmt=fmt)
+        summary = simulate(out_dir, scenario, scale=scale, seed=seed, corpus=corpus, days=days, fmt=fmt,
+                           workers=workers)
     except StillwatchError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:

@@ -14,7 +14,6 @@ give byte-identical files whatever the number of workers.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import time
 from collections import deque
 from collections.abc import Callable
@@ -35,7 +34,7 @@ from stillwatch.simulate.summary import SimulationSummary, Tally
 from stillwatch.simulate.world import TASK_BITS, World
 
 Plan = list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
-Made = tuple[np.ndarray, bytes, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+Made = tuple[np.ndarray, bytes, np.ndarray, np.ndarray, list[bytes], np.ndarray, np.ndarray, np.ndarray]
 _WORLD: World | None = None  # a worker process's own copy
 
 
@@ -48,14 +47,15 @@ def simulate(
     corpus: str | Path | None = None,
     days: int | None = None,
     fmt: str = "jsonl",
-    workers: int | None = None,
+    workers: int = 1,
     progress: Callable[[float], None] | None = None,
 ) -> SimulationSummary:
     """Write ``log.jsonl`` (or ``log.parquet``), ``labels.jsonl``, ``authorized.txt`` and
     ``summary.json`` into ``out_dir`` and return the summary.
 
-    ``workers`` processes make the exchanges (default: two for runs over ~300k exchanges on a
-    machine with two or more cores, else one); the files do not depend on it.
+    ``workers`` > 1 makes the exchanges in that many processes; the files do not depend on it.
+    The default is one: on the 2-vCPU development machine two workers ran slower than one
+    (each worker's CPU time per exchange doubled), so use more only where cores are real.
     """
     began = time.perf_counter()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -68,9 +68,6 @@ def simulate(
         raise ConfigError("days must be at least 1")
     corpus_dir = Path(corpus) if corpus is not None else default_corpus_dir()
     world = World(sc, scale, seed, corpus_dir, n_days)
-    if workers is None:
-        big = world.expected_exchanges() > 300_000
-        workers = min(2, os.cpu_count() or 1) if big else 1
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tally = Tally(world.runs, world.offsets, TASK_BITS)
@@ -99,7 +96,11 @@ def simulate(
 
 
 def _make(world: World, c: int, plan: Plan) -> Made:
-    """Make one chunk's exchanges from its plan; depends on nothing but (world, c, plan)."""
+    """Make one chunk's exchanges from its plan; depends on nothing but (world, c, plan).
+
+    Returns the exchanges inside the chunk already in time order, as one blob with the end
+    offset of each line, and those that fall after the chunk (sessions still running) apart.
+    """
     d = Draws(np.random.default_rng([world.seed, 7, c]))
     out = Batch()
     for gi, accts, starts, tasks, seqs in plan:
@@ -107,8 +108,15 @@ def _make(world: World, c: int, plan: Plan) -> Made:
         base = world.offsets[gi]
         for a, t, k, s in zip(accts.tolist(), starts.tolist(), tasks.tolist(), seqs.tolist(), strict=True):
             session(run, a, k, t, s, d, out, ((base + a) << TASK_BITS) | k)
-    lengths = np.fromiter((len(x) for x in out.lines), dtype=np.int64, count=len(out.lines))
-    return (np.asarray(out.t, dtype=np.float64), b"".join(out.lines), lengths,
+    times = np.asarray(out.t, dtype=np.float64)
+    order = np.argsort(times, kind="stable")
+    t1 = world.chunks[c + 1] if c + 1 < len(world.chunks) else np.inf
+    cut = int(np.searchsorted(times[order], t1, side="left"))
+    lines = out.lines
+    now = [lines[i] for i in order[:cut].tolist()]
+    ends = np.cumsum(np.fromiter((len(x) for x in now), dtype=np.int64, count=len(now)))
+    later = order[cut:]
+    return (times[order[:cut]], b"".join(now), ends, times[later], [lines[i] for i in later.tolist()],
             np.asarray(out.keys, dtype=np.int64), np.asarray(out.out, dtype=np.int64),
             np.asarray(out.rsn, dtype=np.int64))
 
@@ -150,24 +158,34 @@ def _bounded(pool: Any, world: World, window: int) -> Any:
 
 def _merge(world: World, results: Any, writer: LogWriter, tally: Tally,
            progress: Callable[[float], None] | None) -> None:
-    """Write each chunk's exchanges that fall before its end, in time order; carry the rest."""
+    """Write each chunk's exchanges in time order, slotting in those carried from earlier chunks.
+
+    A chunk arrives sorted; only the few exchanges of sessions that crossed a chunk boundary
+    are merged one by one, so the parent's work per exchange stays small.
+    """
     pend_t = np.zeros(0)
     pend_lines: list[bytes] = []
     chunks = world.chunks
-    for c, (times, blob, lengths, keys, out_tok, rsn_tok) in enumerate(results):
+    for c, (times, blob, ends, spill_t, spill_lines, keys, out_tok, rsn_tok) in enumerate(results):
         tally.add(keys, out_tok, rsn_tok)
-        ends = np.cumsum(lengths).tolist()
-        starts = [0, *ends[:-1]]
-        lines = pend_lines + [blob[s:e] for s, e in zip(starts, ends, strict=True)]
-        all_t = np.concatenate([pend_t, times])
-        order = np.argsort(all_t, kind="stable")
         t1 = chunks[c + 1] if c + 1 < len(chunks) else np.inf
-        cut = int(np.searchsorted(all_t[order], t1, side="left"))
-        now = order[:cut].tolist()
-        writer.write([lines[i] for i in now])
-        later = order[cut:]
-        pend_t = all_t[later]
-        pend_lines = [lines[i] for i in later.tolist()]
+        due = int(np.searchsorted(pend_t, t1, side="left"))
+        pieces: list[bytes] = []
+        prev = 0
+        # Carried exchanges go before the chunk's own at equal times: they were made first.
+        for pos, line in zip(np.searchsorted(times, pend_t[:due], side="left").tolist(), pend_lines[:due],
+                             strict=True):
+            offset = int(ends[pos - 1]) if pos > 0 else 0
+            pieces.append(blob[prev:offset])
+            pieces.append(line)
+            prev = offset
+        pieces.append(blob[prev:])
+        writer.write(pieces)
+        rest_t = np.concatenate([pend_t[due:], spill_t])
+        rest_lines = pend_lines[due:] + spill_lines
+        order = np.argsort(rest_t, kind="stable")
+        pend_t = rest_t[order]
+        pend_lines = [rest_lines[i] for i in order.tolist()]
         if progress is not None:
             progress((c + 1) / len(chunks))
     if pend_lines:

@@ -46,14 +46,15 @@ class LogWriter:
         else:
             self._fh = self.path.open("wb")
 
-    def write(self, lines: list[bytes]) -> None:
-        """Append encoded exchanges (JSON lines ending in a newline), already in time order."""
-        if not lines:
-            return
+    def write(self, pieces: list[bytes]) -> None:
+        """Append encoded exchanges, in time order: each piece is zero or more whole JSON lines."""
         if self._fh is not None:
-            self._fh.write(b"".join(lines))
+            self._fh.writelines(pieces)
         elif self._pq is not None:
-            self._pq.write_table(_table([orjson.loads(x) for x in lines]))
+            # orjson escapes newlines inside strings, so a newline always ends a record.
+            lines = b"".join(pieces).splitlines()
+            if lines:
+                self._pq.write_table(_table([orjson.loads(x) for x in lines]))
 
     def close(self) -> None:
         if self._fh is not None:

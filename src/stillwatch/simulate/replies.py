@@ -67,11 +67,12 @@ class Replies:
             self._reason(rep, source, lang, params, d)
         return rep
 
-    def tool_call(self, tools: tuple[str, ...], task: str, reasoning: bool, params: dict[str, Any],
+    def tool_call(self, tools: tuple[str, ...], hint: str, reasoning: bool, params: dict[str, Any],
                   d: Draws) -> Reply:
+        """A call to one of ``tools``; ``hint`` is a few words of the task to quote in arguments."""
         name = d.pick(tools)
         call = {"tool_calls": [{"id": f"call_{int(d.u() * 2**48):012x}", "name": name,
-                                "arguments": _arguments(name, task, d)}]}
+                                "arguments": _arguments(name, hint, d)}]}
         text = orjson.dumps(call).decode()
         rep = Reply(text, max(1, round(len(text) / CHARS_PER_TOKEN["code"])), "tool_calls", tool=name)
         if reasoning:
@@ -110,7 +111,7 @@ _COMMANDS = ("pytest -q", "git status", "ls -la", "python -m pytest tests/ -x", 
              "cat requirements.txt", "git diff", "make build", "pip list")
 
 
-def _arguments(name: str, task: str, d: Draws) -> dict[str, Any]:
+def _arguments(name: str, hint: str, d: Draws) -> dict[str, Any]:
     if "file" in name or name in ("str_replace", "cat", "ls", "cd"):
         return {"path": d.pick(_PATHS)}
     if name in ("bash", "run_tests") or "command" in name:
@@ -120,5 +121,5 @@ def _arguments(name: str, task: str, d: Draws) -> dict[str, Any]:
     if name in ("left_click", "computer", "scroll"):
         return {"action": d.pick(("left_click", "scroll", "double_click")), "x": d.below(1920), "y": d.below(1080)}
     if name in ("type_text", "key"):
-        return {"text": " ".join(task.split()[:4])}
-    return {"query": " ".join(task.split()[:8])}
+        return {"text": " ".join(hint.split()[:4])}
+    return {"query": hint}

@@ -88,6 +88,7 @@ def session(run: GroupRun, a: int, task_i: int, t: float, seq: int, d: Draws, ou
     chars += len(text)
     end = run.end
     u = d.u
+    hint = " ".join(text[:160].split()[:8])  # what tool arguments quote from the task
 
     def emit(when: float, m: str, rep: Reply, n_img: int) -> float | None:
         """Log the exchange (and any failed attempts before it); None when the client gives up."""
@@ -138,7 +139,7 @@ def session(run: GroupRun, a: int, task_i: int, t: float, seq: int, d: Draws, ou
     for k in range(steps):
         last = k == steps - 1
         if agent and not last:
-            rep = replies.tool_call(tools, text, reasoning, params, d)
+            rep = replies.tool_call(tools, hint, reasoning, params, d)
         else:
             rep = replies.answer(task.source, lang, run.out_scale, params, reasoning, d)
         done = emit(t, model, rep, images)
