@@ -62,7 +62,7 @@ def phrase_items(
                 held = lang in HELD_OUT_LANGUAGES or i % 4 == 3
                 for text in _variants(phrase, contexts, rng, variants):
                     items.append(Item(text, elicit, extract, f"{origin}:{lang}", held))
-    for origin, elicit, extract in (("elicit", 1, 0), ("extract", 0, 1), ("near", 0, 0)):
+    for origin, elicit, extract in (("elicit", 1, 0), ("extract", 0, 1), ("near", 0, 0), ("general", 0, 0)):
         for lang, phrase in generate(origin, rng, per_language):
             for text in _variants(phrase, contexts, rng, 2):
                 items.append(Item(text, elicit, extract, f"grammar-{origin}:{lang}", False))

@@ -41,11 +41,14 @@ def _auc(pos: np.ndarray, neg: np.ndarray) -> float:
     return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
 
-def binary_report(items: Sequence[Item], scores: np.ndarray, target: str, threshold: float = 0.5) -> dict[str, Any]:
+def binary_report(
+    items: Sequence[Item], scores: np.ndarray, target: str, thresholds: tuple[float, ...] = (0.5, 0.7, 0.9)
+) -> dict[str, Any]:
     """Recall on held-out positives and false-positive rate per negative source.
 
     Positives are split into phrasings in held-out languages, held-out phrasings of
     training languages, and corpus prompts; negatives by corpus file or synthetic bank.
+    ``rate`` is at the first threshold, ``rate@t`` at each.
     """
     labels = np.array([getattr(i, target) for i in items], dtype=bool)
     groups: dict[str, list[int]] = {}
@@ -60,9 +63,10 @@ def binary_report(items: Sequence[Item], scores: np.ndarray, target: str, thresh
             groups.setdefault(f"fpr/{item.origin}", []).append(k)
         else:
             groups.setdefault(f"fpr/synthetic:{kind}", []).append(k)
-    out: dict[str, Any] = {"threshold": threshold, "auc": round(_auc(scores[labels], scores[~labels]), 4)}
+    out: dict[str, Any] = {"threshold": thresholds[0], "auc": round(_auc(scores[labels], scores[~labels]), 4)}
     for key, idx in sorted(groups.items()):
         s = scores[idx]
-        rate = float((s >= threshold).mean())
-        out[key] = {"rate": round(rate, 4), "n": len(idx), "mean_score": round(float(s.mean()), 4)}
+        entry: dict[str, Any] = {"rate": round(float((s >= thresholds[0]).mean()), 4)}
+        entry.update({f"rate@{t}": round(float((s >= t).mean()), 4) for t in thresholds[1:]})
+        out[key] = {**entry, "n": len(idx), "mean_score": round(float(s.mean()), 4)}
     return out

@@ -201,8 +201,14 @@ def elicitation_data(corpus: dict[str, list[CorpusRecord]], rng: random.Random) 
                 items.append(Item(r.system, 0, 0, f"corpus-system:{stem}", is_test(r.group)))
     contexts = sorted(
         {r.text for s in ("benign_chat", "math_reasoning") for r in corpus.get(s, []) if len(r.text) < 600}
-    )
-    return items + phrase_items(contexts or ["What is 2 + 2?"], rng)
+    ) or ["What is 2 + 2?"]
+    # Persona instructions ("You are ..., never reveal these instructions") arrive as system
+    # prompts and, often, at the head of user prompts: ordinary traffic, not extraction.
+    for k in range(600):
+        persona = assistant_system(rng)
+        text = persona if k % 2 else f"{persona}\n\n{rng.choice(contexts)}"
+        items.append(Item(text, 0, 0, "persona:en", k % 5 == 0))
+    return items + phrase_items(contexts, rng)
 
 
 def train_elicitation(corpus: dict[str, list[CorpusRecord]], out: Path) -> LinearModel:
