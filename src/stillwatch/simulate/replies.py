@@ -58,11 +58,16 @@ class Replies:
         if isinstance(limit, int) and want > limit:
             want, finish = limit, "length"
         n = params.get("n") or 1
-        parts = [self.text.take(style, lang, want, d) for _ in range(max(1, min(int(n), 8)))]
-        if style == "code":
-            parts = [(f"```\n{p[0]}\n```", p[1] + 2) for p in parts]
-        response = "\n\n".join(p[0] for p in parts)
-        rep = Reply(response, sum(p[1] for p in parts), finish)
+        if n == 1:  # the common case, without the list
+            response, tokens = self.text.take(style, lang, want, d)
+            if style == "code":
+                response, tokens = f"```\n{response}\n```", tokens + 2
+            rep = Reply(response, tokens, finish)
+        else:
+            parts = [self.text.take(style, lang, want, d) for _ in range(max(1, min(int(n), 8)))]
+            if style == "code":
+                parts = [(f"```\n{p[0]}\n```", p[1] + 2) for p in parts]
+            rep = Reply("\n\n".join(p[0] for p in parts), sum(p[1] for p in parts), finish)
         if reasoning:
             self._reason(rep, source, lang, params, d)
         return rep
@@ -93,7 +98,7 @@ class Replies:
 
     def _reason(self, rep: Reply, source: str, lang: str, params: dict[str, Any], d: Draws,
                 scale: float = 1.0) -> None:
-        effort = EFFORT.get(str(params.get("reasoning_effort", "medium")), 1.0)
+        effort = EFFORT.get(params.get("reasoning_effort", "medium"), 1.0)
         tokens = max(8, int(d.lognormal(REASONING.get(source, 350) * effort * scale, 0.6)))
         # Providers return a short summary of hidden reasoning; its length grows with the reasoning.
         summary, _ = self.text.take("reasoning", lang, min(60, max(8, tokens // 25)), d)
