@@ -1,0 +1,136 @@
+"""Ingest benchmark: exchanges/s and peak memory for a JSONL log into DuckDB.
+
+Generates a deterministic exchange v1 log (``gen.py``; default 1M exchanges, ~2.7 KB each),
+then, each in a fresh subprocess so peak RSS (``ru_maxrss``) is its own:
+
+* parse-only baseline: read the file line by line and ``orjson.loads`` each line;
+* ingest with an empty signal list: the ingest core alone;
+* ingest with every registered signal (whatever the registry holds today);
+* re-ingest of the same file into the same database (all duplicates: the dedupe path).
+
+Targets (from the foundation issue): ingest <= 3x the parse-only time, peak RSS < 1 GB.
+The machine is noisy, so each figure is the best of ``--repeat`` runs, and the ratio is
+taken between figures measured in this same run.
+
+    python bench/ingest/run.py [--n 1000000] [--repeat 1] [--workdir DIR] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import gen  # noqa: E402
+
+PARSE_ONLY = """
+import orjson, resource, sys, time, json
+start = time.perf_counter()
+n = 0
+with open(sys.argv[1], "rb") as fh:
+    for line in fh:
+        orjson.loads(line)
+        n += 1
+print(json.dumps({"seconds": time.perf_counter() - start, "records": n,
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+INGEST = """
+import json, resource, sys, time
+from stillwatch.ingest import Store, ingest_paths
+from stillwatch.signals import registered
+log, db, mode = sys.argv[1:4]
+signals = [] if mode == "none" else None
+start = time.perf_counter()
+with Store(db) as store:
+    summary = ingest_paths([log], store, signals=signals)
+    stored = store.count()
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "accepted": summary.accepted, "duplicates": summary.duplicates,
+                  "rejected": summary.rejected, "stored": stored,
+                  "signals": 0 if mode == "none" else len(registered()),
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _child(code: str, *args: str) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _best(runs: list[dict[str, float]]) -> dict[str, float]:
+    best = min(runs, key=lambda r: r["seconds"])
+    return {**best, "maxrss_mb": max(r["maxrss_mb"] for r in runs)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=1_000_000, help="exchanges in the generated log")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement; best is kept")
+    parser.add_argument("--workdir", type=Path, help="keep the log and databases here (reused if present)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="stillwatch-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    log = workdir / f"exchanges-{args.n}.jsonl"
+    if not log.exists():
+        started = time.perf_counter()
+        gen.write_log(log, args.n)
+        print(f"generated {log} in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+    size_mb = log.stat().st_size / 1e6
+
+    results: dict[str, dict[str, float]] = {}
+    runs: dict[str, list[dict[str, float]]] = {"parse": [], "ingest_core": [], "ingest_signals": [], "reingest": []}
+    for _ in range(args.repeat):
+        runs["parse"].append(_child(PARSE_ONLY, str(log)))
+        for mode, key in (("none", "ingest_core"), ("all", "ingest_signals")):
+            db = workdir / f"bench-{mode}.duckdb"
+            for stale in (db, Path(f"{db}.wal"), Path(f"{db}.rejects.jsonl")):
+                stale.unlink(missing_ok=True)
+            runs[key].append(_child(INGEST, str(log), str(db), mode))
+            if mode == "none":
+                runs["reingest"].append(_child(INGEST, str(log), str(db), mode))
+    results = {key: _best(value) for key, value in runs.items()}
+    parse = results["parse"]["seconds"]
+    figures = {
+        "n": args.n,
+        "log_mb": round(size_mb, 1),
+        "cpus": os.cpu_count(),
+        **{
+            key: {
+                "seconds": round(r["seconds"], 2),
+                "exchanges_per_s": round(args.n / r["seconds"]),
+                "ratio_to_parse": round(r["seconds"] / parse, 2),
+                "peak_rss_mb": round(r["maxrss_mb"]),
+                **({"signals": int(r["signals"]), "stored": int(r["stored"])} if "stored" in r else {}),
+            }
+            for key, r in results.items()
+        },
+    }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return
+    print(f"ingest benchmark: {args.n:,} exchanges, {size_mb:,.0f} MB JSONL, {os.cpu_count()} CPUs")
+    print(f"{'':16s} {'seconds':>8s} {'exch/s':>9s} {'x parse':>8s} {'peak RSS':>9s}")
+    for key in ("parse", "ingest_core", "ingest_signals", "reingest"):
+        f = figures[key]
+        assert isinstance(f, dict)
+        extra = f"  ({f['signals']} signals)" if key == "ingest_signals" else ""
+        print(f"{key:16s} {f['seconds']:8.2f} {f['exchanges_per_s']:9,d} {f['ratio_to_parse']:8.2f} {f['peak_rss_mb']:7d}MB{extra}")
+    core = figures["ingest_core"]
+    assert isinstance(core, dict)
+    print(f"target ingest <= 3x parse: {'met' if core['ratio_to_parse'] <= 3 else 'NOT met'} ({core['ratio_to_parse']}x, core)")
+    worst = max(figures[k]["peak_rss_mb"] for k in ("ingest_core", "ingest_signals", "reingest"))  # type: ignore[index]
+    print(f"target peak RSS < 1 GB: {'met' if worst < 1024 else 'NOT met'} ({worst} MB)")
+
+
+if __name__ == "__main__":
+    main()

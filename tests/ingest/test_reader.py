@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+
+from stillwatch.errors import BadFile
+from stillwatch.ingest.reader import iter_lines, iter_parquet, open_lines, sniff
+
+# Enough for several compressed blocks: a stream can only be decoded block by block.
+LINES = [b'{"n": %d, "pad": "%s"}\n' % (i, b"x" * (i % 50)) for i in range(60_000)]
+
+
+def _read(path: Path) -> list[bytes]:
+    raw, stream = open_lines(path)
+    try:
+        return list(iter_lines(stream, str(path)))
+    finally:
+        raw.close()
+
+
+@pytest.mark.parametrize(
+    ("kind", "compress"),
+    [("plain", bytes), ("gzip", gzip.compress), ("zstd", lambda b: zstandard.ZstdCompressor().compress(b))],
+)
+def test_compression_is_read_from_content(tmp_path: Path, kind: str, compress: object) -> None:
+    path = tmp_path / "log.data"  # the name says nothing
+    path.write_bytes(compress(b"".join(LINES)))  # type: ignore[operator]
+    assert sniff(path) == kind
+    assert _read(path) == LINES
+
+
+def test_concatenated_zstd_frames(tmp_path: Path) -> None:
+    path = tmp_path / "log.zst"
+    half = len(LINES) // 2
+    c = zstandard.ZstdCompressor()
+    path.write_bytes(c.compress(b"".join(LINES[:half])) + c.compress(b"".join(LINES[half:])))
+    assert _read(path) == LINES
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, lambda b: zstandard.ZstdCompressor().compress(b)])
+def test_truncated_stream_is_a_bad_file_after_the_good_lines(tmp_path: Path, compress: object) -> None:
+    data = compress(b"".join(LINES))  # type: ignore[operator]
+    path = tmp_path / "cut.log"
+    path.write_bytes(data[: len(data) // 2])
+    raw, stream = open_lines(path)
+    got: list[bytes] = []
+    with pytest.raises(BadFile, match="cut.log"):
+        for line in iter_lines(stream, str(path)):
+            got.append(line)
+    raw.close()
+    assert got and got == LINES[: len(got)]
+
+
+def test_corrupt_zstd_is_a_bad_file(tmp_path: Path) -> None:
+    data = bytearray(zstandard.ZstdCompressor().compress(b"".join(LINES)))
+    data[len(data) // 2 : len(data) // 2 + 16] = b"\xff" * 16
+    path = tmp_path / "bad.zst"
+    path.write_bytes(bytes(data))
+    with pytest.raises(BadFile):
+        _read(path)
+
+
+def test_parquet_rows_drop_nested_nulls_and_decode_json_text(tmp_path: Path) -> None:
+    path = tmp_path / "log.parquet"
+    table = pa.table({
+        "id": ["a", "b"],
+        "messages": [[{"role": "user", "content": [{"type": "image", "text": None}]}], None],
+        "params": ['{"temperature": 0.5}', None],
+    })  # fmt: skip
+    pq.write_table(table, path)
+    assert sniff(path) == "parquet"
+    ((start, rows, total),) = list(iter_parquet(path, 100))
+    assert (start, total) == (1, 2)
+    assert rows[0]["messages"] == [{"role": "user", "content": [{"type": "image"}]}]
+    assert rows[0]["params"] == {"temperature": 0.5} and rows[1]["params"] is None
+
+
+def test_truncated_parquet_is_a_bad_file(tmp_path: Path) -> None:
+    path = tmp_path / "cut.parquet"
+    pq.write_table(pa.table({"id": [str(i) for i in range(1000)]}), path)
+    path.write_bytes(path.read_bytes()[:-100])
+    with pytest.raises(BadFile, match="cut.parquet"):
+        list(iter_parquet(path, 100))
