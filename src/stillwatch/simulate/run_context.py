@@ -215,6 +215,8 @@ class GroupRun:
             elif name == "reasoning_effort" and not self.models[model].reasoning:
                 continue
             out[name] = value
+        if "top_logprobs" in out and not out.get("logprobs"):
+            del out["top_logprobs"]  # APIs accept it only with logprobs on
         return out
 
     def _max_tokens(self, value: Any, model: str, d: Draws) -> int:
