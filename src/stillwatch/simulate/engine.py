@@ -67,7 +67,7 @@ def simulate(
     if n_days < 1:
         raise ConfigError("days must be at least 1")
     corpus_dir = Path(corpus) if corpus is not None else default_corpus_dir()
-    world = World(sc, scale, seed, corpus_dir, n_days)
+    world = World(sc, scale, seed, corpus_dir, n_days, fmt)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tally = Tally(world.runs, world.offsets, TASK_BITS)
@@ -131,13 +131,13 @@ def _pool(workers: int, world: World) -> Any:
     if "fork" in multiprocessing.get_all_start_methods():
         _WORLD = world
         return multiprocessing.get_context("fork").Pool(workers)
-    args = (world.scenario, world.scale, world.seed, world.bank.corpus, world.days)
+    args = (world.scenario, world.scale, world.seed, world.bank.corpus, world.days, world.fmt)
     return multiprocessing.get_context("spawn").Pool(workers, initializer=_init_worker, initargs=args)
 
 
-def _init_worker(sc: Scenario, scale: float, seed: int, corpus: Path | None, days: int) -> None:
+def _init_worker(sc: Scenario, scale: float, seed: int, corpus: Path | None, days: int, fmt: str) -> None:
     global _WORLD
-    _WORLD = World(sc, scale, seed, corpus, days)
+    _WORLD = World(sc, scale, seed, corpus, days, fmt)
 
 
 def _work(c: int, plan: Plan) -> Made:

@@ -8,11 +8,12 @@ content is a string or an array of parts, which one Parquet type cannot hold).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
-import numpy as np
-import orjson
+import io
+
 import pyarrow as pa
+import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
 from stillwatch.types import UTC_MICROS
@@ -31,6 +32,9 @@ PARQUET_SCHEMA = pa.schema([
     ("output_tokens", pa.int64()), ("reasoning_tokens", pa.int64()), ("finish_reason", pa.string()),
     ("status", pa.int64()),
 ])
+_PARSE = pa_json.ParseOptions(explicit_schema=PARQUET_SCHEMA, unexpected_field_behavior="ignore")
+_READ = pa_json.ReadOptions(block_size=64 << 20)
+_ROW_GROUP = 128_000
 
 
 class LogWriter:
@@ -41,39 +45,38 @@ class LogWriter:
         self.path = out_dir / ("log.parquet" if fmt == "parquet" else "log.jsonl")
         self._fh: BinaryIO | None = None
         self._pq: pq.ParquetWriter | None = None
+        self._pending: list[pa.Table] = []  # Parquet: buffered into row groups of ~128k rows
+        self._rows = 0
         if fmt == "parquet":
             self._pq = pq.ParquetWriter(self.path, PARQUET_SCHEMA, compression="zstd")
         else:
             self._fh = self.path.open("wb")
 
     def write(self, pieces: list[bytes]) -> None:
-        """Append encoded exchanges, in time order: each piece is zero or more whole JSON lines."""
+        """Append encoded exchanges, in time order: each piece is zero or more whole JSON lines.
+
+        For Parquet the lines carry ``messages`` as JSON text already, so Arrow's JSON reader
+        parses them straight into the column types.
+        """
         if self._fh is not None:
             self._fh.writelines(pieces)
         elif self._pq is not None:
-            # orjson escapes newlines inside strings, so a newline always ends a record.
-            lines = b"".join(pieces).splitlines()
-            if lines:
-                self._pq.write_table(_table([orjson.loads(x) for x in lines]))
+            data = b"".join(pieces)
+            if data:
+                table = pa_json.read_json(io.BytesIO(data), read_options=_READ, parse_options=_PARSE)
+                self._pending.append(table.select(PARQUET_SCHEMA.names).cast(PARQUET_SCHEMA))
+                self._rows += table.num_rows
+                if self._rows >= _ROW_GROUP:
+                    self._flush()
+
+    def _flush(self) -> None:
+        if self._pq is not None and self._pending:
+            self._pq.write_table(pa.concat_tables(self._pending), row_group_size=max(self._rows, 1))
+        self._pending, self._rows = [], 0
 
     def close(self) -> None:
         if self._fh is not None:
             self._fh.close()
         if self._pq is not None:
+            self._flush()
             self._pq.close()
-
-
-def _table(records: list[dict[str, Any]]) -> pa.Table:
-    cols: dict[str, Any] = {}
-    for f in PARQUET_SCHEMA:
-        name = f.name
-        if name in ("time", "account_created"):
-            # RFC 3339 in UTC ("...Z"); numpy parses it without the zone letter.
-            stamps = np.array([r[name][:-1] for r in records], dtype="datetime64[us]")
-            cols[name] = pa.array(stamps.astype("int64"), pa.int64()).cast(UTC_MICROS)
-        elif name == "messages":
-            cols[name] = pa.array([orjson.dumps(r["messages"]).decode() for r in records], pa.string())
-        else:
-            cols[name] = pa.array([r.get(name) for r in records], f.type)
-    return pa.table(cols, schema=PARQUET_SCHEMA)
-

@@ -36,6 +36,7 @@ class GroupRun:
         self.replies = replies
         self.addresses = addresses
         self.end = end  # the window's end: nothing is logged after it
+        self.messages_text = False  # encode messages as a JSON string (for Parquet output)
         # Spec values read per exchange, as plain attributes.
         self.rotate = g.network["rotate"] == "request"
         self.home = g.network["mode"] == "home"

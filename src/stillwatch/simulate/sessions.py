@@ -114,8 +114,11 @@ def session(run: GroupRun, a: int, task_i: int, t: float, seq: int, d: Draws, ou
                         "status": status}
             ident = b'{"id":"ex_%012x%012x","time":"%s",' % (int(u() * 2**48), int(u() * 2**48), stamp(when))
             out.t.append(when)
-            out.lines.append(b"".join((ident, who, where, model_b, opts, b',"messages":[', msgs, b"],",
-                                       fields(body), b"}\n")))
+            if run.messages_text:
+                mpart = b',"messages":' + orjson.dumps((b"[" + msgs + b"]").decode()) + b","
+            else:
+                mpart = b',"messages":[' + msgs + b"],"
+            out.lines.append(b"".join((ident, who, where, model_b, opts, mpart, fields(body), b"}\n")))
             out.keys.append(key)
             out.out.append(rep.output_tokens if ok else 0)
             out.rsn.append((rep.reasoning_tokens or 0) if ok else 0)

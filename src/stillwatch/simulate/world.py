@@ -27,8 +27,10 @@ TASK_BITS = 6  # exchange keys pack (account index in the run << TASK_BITS) | ta
 
 
 class World:
-    def __init__(self, scenario: Scenario, scale: float, seed: int, corpus: Path | None, days: int) -> None:
+    def __init__(self, scenario: Scenario, scale: float, seed: int, corpus: Path | None, days: int,
+                 fmt: str = "jsonl") -> None:
         self.scenario = scenario
+        self.fmt = fmt
         self.scale = scale
         self.seed = seed
         self.days = days
@@ -46,7 +48,10 @@ class World:
                 raise ConfigError(f"group {g.id}: at most {(1 << TASK_BITS) - 1} tasks")
             rng = np.random.default_rng([seed, 1, gi])
             actors = build_group(g, scenario, scale=scale, days=days, rng=rng, addresses=addresses, pools=pools)
-            self.runs.append(GroupRun(actors, scenario, self.bank, wrappers, replies, addresses, self.window[1], rng))
+            run = GroupRun(actors, scenario, self.bank, wrappers, replies, addresses, self.window[1], rng)
+            # For Parquet the messages column is JSON text, so lines carry it as a string.
+            run.messages_text = fmt == "parquet"
+            self.runs.append(run)
         self.offsets: list[int] = np.cumsum([0] + [r.actors.n for r in self.runs]).tolist()
         # Chunks short enough that one holds at most ~60k exchanges on average.
         per_hour = self.expected_exchanges() / (days * 24)
