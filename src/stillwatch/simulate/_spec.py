@@ -172,3 +172,27 @@ def adopt_specs(raw: Any, where: str) -> tuple[dict[str, Any], ...]:
             raise ConfigError(f"{where}[{i}]: adopt needs a model")
         out.append(spec)
     return tuple(out)
+
+
+def extend(base: dict[str, Any], variant: dict[str, Any], drop: set[str], source: str) -> dict[str, Any]:
+    """A variant scenario document merged onto its base (see scenario._load_raw)."""
+    out = {k: v for k, v in base.items() if k != "groups"}
+    for key, value in variant.items():
+        if key in ("pools", "wrappers"):
+            out[key] = {**base.get(key, {}), **value}
+        elif key == "defaults":
+            out[key] = merge(base.get(key, {}), value)
+        elif key != "groups":
+            out[key] = value
+    groups = [g for g in base.get("groups", []) if g.get("id") not in drop]
+    unknown = drop - {g.get("id") for g in base.get("groups", [])}
+    if unknown:
+        raise ConfigError(f"{source}: drop_groups names unknown group(s) {', '.join(sorted(unknown))}")
+    index = {g.get("id"): i for i, g in enumerate(groups)}
+    for g in variant.get("groups", []):
+        if g.get("id") in index:
+            groups[index[g["id"]]] = merge(groups[index[g["id"]]], g)
+        else:
+            groups.append(g)
+    out["groups"] = groups
+    return out

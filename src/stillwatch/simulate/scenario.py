@@ -31,6 +31,7 @@ from stillwatch.simulate._spec import (
     TASK_DEFAULTS,
     Choice,
     adopt_specs,
+    extend,
     merge,
     parse_choice,
     parse_weights,
@@ -152,30 +153,7 @@ def _load_raw(name_or_path: str | Path, depth: int) -> tuple[dict[str, Any], str
     if base_ref.endswith(".toml") and not Path(base_ref).is_absolute() and Path(source).is_file():
         base_ref = str(Path(source).parent / base_ref)
     base, _ = _load_raw(base_ref, depth + 1)
-    return _extend(base, raw, set(drop), source), source
-
-
-def _extend(base: dict[str, Any], variant: dict[str, Any], drop: set[str], source: str) -> dict[str, Any]:
-    out = {k: v for k, v in base.items() if k != "groups"}
-    for key, value in variant.items():
-        if key in ("pools", "wrappers"):
-            out[key] = {**base.get(key, {}), **value}
-        elif key == "defaults":
-            out[key] = merge(base.get(key, {}), value)
-        elif key != "groups":
-            out[key] = value
-    groups = [g for g in base.get("groups", []) if g.get("id") not in drop]
-    unknown = drop - {g.get("id") for g in base.get("groups", [])}
-    if unknown:
-        raise ConfigError(f"{source}: drop_groups names unknown group(s) {', '.join(sorted(unknown))}")
-    index = {g.get("id"): i for i, g in enumerate(groups)}
-    for g in variant.get("groups", []):
-        if g.get("id") in index:
-            groups[index[g["id"]]] = merge(groups[index[g["id"]]], g)
-        else:
-            groups.append(g)
-    out["groups"] = groups
-    return out
+    return extend(base, raw, set(drop), source), source
 
 
 def _read(name_or_path: str | Path) -> tuple[str, str]:
