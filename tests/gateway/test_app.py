@@ -6,7 +6,7 @@ import dataclasses
 
 import orjson
 import pytest
-from conftest import ADMIN, account_of
+from gateway_helpers import ADMIN, account_of
 
 from stillwatch.gateway.config import Rule, load_gateway_config
 
@@ -258,7 +258,7 @@ async def test_admin_requires_token(make_gateway) -> None:
 
 
 async def test_admin_override_authorized_reload(make_gateway, tmp_path) -> None:
-    from conftest import write_results
+    from gateway_helpers import write_results
 
     auth = {"authorization": f"Bearer {ADMIN}"}
     acct = account_of("sk-eve")
@@ -290,7 +290,7 @@ async def test_admin_override_authorized_reload(make_gateway, tmp_path) -> None:
 async def test_hot_reload_without_admin_call(make_gateway, tmp_path) -> None:
     import asyncio
 
-    from conftest import write_results
+    from gateway_helpers import write_results
 
     acct = account_of("sk-late")
     async with make_gateway(results={}) as h:

@@ -7,7 +7,7 @@ import time
 import httpx
 import orjson
 import pytest
-from conftest import read_audit, write_results
+from gateway_helpers import read_audit, write_results
 from litellm_env import litellm_venv, start_litellm, write_config
 from procs import free_port, start_upstream, stop
 

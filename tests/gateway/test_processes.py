@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import orjson
 import pytest
-from conftest import read_audit, write_results
+from gateway_helpers import read_audit, write_results
 from procs import (free_port, redis_server_binary, start_gateway, start_redis, start_upstream,
                    stop)
 

@@ -9,7 +9,7 @@ import time
 import orjson
 import pyarrow as pa
 import pytest
-from conftest import account_of
+from gateway_helpers import account_of
 
 from stillwatch.gateway.config import Rule, load_gateway_config
 from stillwatch.gateway.score_runner import ProcessScoring
