@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import json
+import math
 from typing import Any
 
 import orjson
@@ -66,10 +68,26 @@ def dumps(value: Any) -> str:
 
     >>> dumps({"a": [1, "é"]})
     '{"a":[1,"é"]}'
+    >>> dumps([2**70, float("nan")])  # what orjson refuses, from Python callers
+    '[1180591620717411303424,null]'
     """
-    return orjson.dumps(value, default=_default).decode()
+    return dumps_bytes(value).decode()
 
 
 def dumps_bytes(value: Any) -> bytes:
     """``dumps`` as UTF-8 bytes, for columns Arrow builds straight from bytes."""
-    return orjson.dumps(value, default=_default)
+    try:
+        return orjson.dumps(value, default=_default)
+    except TypeError:  # integers past 64 bits, or keys that are not strings
+        text = json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":"), default=_default)
+        return text.encode("utf-8", "surrogatepass")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

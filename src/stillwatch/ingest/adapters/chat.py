@@ -21,13 +21,22 @@ _KEEP_KEYS = ("name", "tool_calls", "tool_call_id")
 PARAM_NAMES = frozenset(PARAM_KEYS)
 
 
+def alias(role: Any) -> Any:
+    """The exchange v1 role for a provider's role name; anything else is passed on as is.
+
+    >>> alias("developer"), alias("user"), alias(["odd"])
+    ('system', 'user', ['odd'])
+    """
+    return ROLE_ALIASES.get(role, role) if isinstance(role, str) else role
+
+
 def part(raw: Any) -> dict[str, Any] | None:
     """One content part as an exchange v1 part, or None when it carries nothing."""
     if isinstance(raw, str):
         return {"type": "text", "text": raw}
     if not isinstance(raw, dict):
         return None
-    kind = raw.get("type")
+    kind = raw.get("type") if isinstance(raw.get("type"), str) else None
     if kind in _IMAGE_PARTS:
         return {"type": "image"}
     if kind in _FILE_PARTS:
@@ -56,8 +65,7 @@ def message(raw: Any) -> Any:
     """One OpenAI-style message as exchange v1; non-objects pass through to be rejected."""
     if not isinstance(raw, dict):
         return raw
-    role = raw.get("role")
-    out: dict[str, Any] = {"role": ROLE_ALIASES.get(role, role) if isinstance(role, str) else role}
+    out: dict[str, Any] = {"role": alias(raw.get("role"))}
     out["content"] = content(raw.get("content"))
     for key in _KEEP_KEYS:
         if raw.get(key) is not None:

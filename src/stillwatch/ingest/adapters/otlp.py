@@ -51,7 +51,8 @@ def detect(obj: Any) -> bool:
 
 def _is_llm(attrs: dict[str, Any]) -> bool:
     kind = attrs.get("openinference.span.kind")
-    if kind in _SKIP_KINDS or attrs.get("gen_ai.operation.name") in _SKIP_OPERATIONS:
+    operation = attrs.get("gen_ai.operation.name")
+    if (isinstance(kind, str) and kind in _SKIP_KINDS) or (isinstance(operation, str) and operation in _SKIP_OPERATIONS):
         return False
     return kind == "LLM" or any(attrs.get(k) is not None for k in _MODEL_KEYS)
 
@@ -90,7 +91,7 @@ def _genai_messages(raw: Any) -> list[dict[str, Any]]:
             role = msg.get("role")
             parts = msg.get("parts") if isinstance(msg.get("parts"), list) else []
             converted = [p for p in map(_genai_part, parts) if p is not None]
-            out.append({"role": chat.ROLE_ALIASES.get(role, role), "content": converted})
+            out.append({"role": chat.alias(role), "content": converted})
     return out
 
 
@@ -134,8 +135,8 @@ def _flat_message(flat: dict[str, Any], role_key: str, content_key: str) -> dict
             else {"type": "text", "text": str(p.get("message_content.text") or "")}
             for p in parts
         ]  # fmt: skip
-        return {"role": chat.ROLE_ALIASES.get(role, role), "content": content}
-    return {"role": chat.ROLE_ALIASES.get(role, role), "content": chat.content(flat.get(content_key))}
+        return {"role": chat.alias(role), "content": content}
+    return {"role": chat.alias(role), "content": chat.content(flat.get(content_key))}
 
 
 def _output(attrs: dict[str, Any]) -> dict[str, Any]:
