@@ -54,9 +54,9 @@ def run_one(scenario: str, seed: int, scale: float, out: Path) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scenarios", default="reported-2026,robust")
-    ap.add_argument("--seeds", default="1001,1002")
-    ap.add_argument("--scale", type=float, default=0.01)
+    ap.add_argument("--scenarios", default="reported-2026,robust,holdout-needle,holdout-lowslow")
+    ap.add_argument("--seeds", default="1001")
+    ap.add_argument("--scale", type=float, default=0.005)
     ap.add_argument("--out", type=Path, default=Path("bench/quality/results"))
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
