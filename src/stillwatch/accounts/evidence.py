@@ -246,6 +246,8 @@ class Assessment:
     reasons: list[Reason]
     #: evidence from peers' shared indicators: raises suspicion, never convicts by itself
     peer: float = 0.0
+    #: prompts counted as reasoning elicitation or system-prompt extraction
+    abuse_prompts: int = 0
 
     @property
     def score(self) -> float:
@@ -257,6 +259,7 @@ class Assessment:
             self.harvest,
             sort_reasons(self.reasons + reasons),
             noisy_or([self.peer] + [r.weight for r in reasons]),
+            self.abuse_prompts,
         )
 
 
@@ -291,4 +294,5 @@ class BehaviourScorer:
             abuse=noisy_or([r.weight for r in abuse]),
             harvest=noisy_or([r.weight for r in harvest]),
             reasons=sort_reasons(abuse + harvest),
+            abuse_prompts=int(profile["elicit_count"]) + int(profile["extract_count"]),
         )

@@ -34,6 +34,7 @@ class CampaignConfig:
     campaign_threshold: float = 0.7
     abuse_threshold: float = 0.5
     abuse_min_prompts: int = 20
+    abuse_member_prompts: int = 5
     min_exchanges: int = 20
 
 
@@ -147,9 +148,10 @@ class CampaignAssembler:
     ) -> list[Group]:
         """Candidate groups: per community, its abusers, and its coordinated harvesters.
 
-        A member counts as coordinated when it links to the rest of its community through at
-        least two classes of evidence (say, a proxy pool *and* one client fingerprint) and
-        its own traffic shows some harvesting. Prompts drawn from the same public benchmarks,
+        A member counts as coordinated when its own traffic shows some harvesting and it
+        links to the rest of the group through at least two classes of evidence (say, a
+        proxy pool *and* one client fingerprint), the group being peeled until that holds
+        for every member. Prompts drawn from the same public benchmarks,
         or one NAT, give one class only; an honest customer of a shared proxy pool shows no
         harvesting. Lone accounts showing abuse form groups of their own.
         """
@@ -162,12 +164,11 @@ class CampaignAssembler:
                 if acct in excluded or acct not in assessments:
                     continue
                 own = assessments[acct]
-                links = communities.inside.get(acct, {})
-                classes = sum(1 for w in links.values() if w >= c.class_min_weight)
-                if own.abuse >= c.abuse_threshold:
+                if own.abuse >= c.abuse_threshold and own.abuse_prompts >= c.abuse_member_prompts:
                     abusers.append(acct)
-                elif classes >= 2 and own.score >= c.member_behaviour:
+                elif own.score >= c.member_behaviour:
                     harvesters.append(acct)
+            harvesters = self._cohesive(harvesters, communities)
             kinds = communities.kinds.get(cid, {})
             for suffix, members in (("a", abusers), ("h", harvesters)):
                 if len(members) >= 2 or (suffix == "a" and members):
@@ -177,6 +178,25 @@ class CampaignAssembler:
             if acct not in grouped and acct not in excluded and a.abuse >= c.abuse_threshold:
                 out.append(Group(f"a:{acct}", [acct], 0, {}))
         return out
+
+    def _cohesive(self, members: list[str], communities: Communities) -> list[str]:
+        """Peel away members that do not link to the *remaining* members through at least two
+        classes of evidence, until none changes: what is left acts as one. Accounts that each
+        touch a different corner of a large community fall away; a hydra's core stays."""
+        kept = set(members)
+        changed = True
+        while changed and kept:
+            changed = False
+            for acct in sorted(kept):
+                by_class: dict[str, float] = {}
+                for other, weights in communities.edges.get(acct, {}).items():
+                    if other in kept:
+                        for cls, w in weights.items():
+                            by_class[cls] = by_class.get(cls, 0.0) + w
+                if sum(w >= self.config.class_min_weight for w in by_class.values()) < 2:
+                    kept.discard(acct)
+                    changed = True
+        return sorted(kept)
 
     def decide(
         self,

@@ -23,6 +23,8 @@ class Communities:
     inside: dict[str, dict[str, float]] = field(default_factory=dict)
     kinds: dict[int, dict[str, int]] = field(default_factory=dict)
     neighbours: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    #: within-community edges: account -> other member -> evidence class -> weight
+    edges: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
     def members(self) -> dict[int, list[str]]:
         out: dict[int, list[str]] = defaultdict(list)
@@ -70,6 +72,9 @@ class LinkGraph:
         inside: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         kinds: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         nbrs: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        edges: dict[str, dict[str, dict[str, float]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(float))
+        )
         for x, y, wt, c, k in zip(a, b, w, cls, kind):
             nbrs[x][y] += float(wt)
             nbrs[y][x] += float(wt)
@@ -78,9 +83,12 @@ class LinkGraph:
                 continue
             inside[x][c] += float(wt)
             inside[y][c] += float(wt)
+            edges[x][y][c] += float(wt)
+            edges[y][x][c] += float(wt)
             kinds[cid][k] += 1
         result.inside = {n: dict(v) for n, v in inside.items()}
         result.kinds = {cid: dict(v) for cid, v in kinds.items()}
+        result.edges = {n: {m: dict(w) for m, w in v.items()} for n, v in edges.items()}
         result.neighbours = {
             n: sorted(v.items(), key=lambda t: -t[1])[: self.max_neighbours]
             for n, v in nbrs.items()
