@@ -7,12 +7,11 @@ default in force.
 
 from __future__ import annotations
 
-import dataclasses
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stillwatch._toml import build, read_toml
 from stillwatch.accounts.evidence import BehaviourConfig
 from stillwatch.accounts.features import ProfileOptions
 from stillwatch.campaigns.assemble import CampaignConfig
@@ -59,27 +58,6 @@ _SECTIONS: dict[str, type] = {
 }
 
 
-def _build(cls: type, values: dict[str, Any], where: str) -> Any:
-    defaults = cls()
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)}")
-    merged: dict[str, Any] = {}
-    for name, value in values.items():
-        expected = getattr(defaults, name)
-        if isinstance(expected, dict):
-            if not isinstance(value, dict):
-                raise ConfigError(f"{where}.{name}: expected a table, got {value!r}")
-            value = {**expected, **value}
-        elif isinstance(expected, bool) != isinstance(value, bool) or (
-            isinstance(expected, (int, float)) and not isinstance(value, (int, float))
-        ):
-            raise ConfigError(f"{where}.{name}: expected {type(expected).__name__}, got {value!r}")
-        merged[name] = value
-    return dataclasses.replace(defaults, **merged)
-
-
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
     for key, value in over.items():
@@ -90,22 +68,12 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML ({exc})") from None
-
-
 def load_config(path: str | Path | None = None) -> ScanConfig:
     """The defaults from default.toml, overridden by ``path`` when given."""
-    data = _read(DEFAULT_FILE)
+    data = read_toml(DEFAULT_FILE)
     where = str(DEFAULT_FILE)
     if path is not None:
-        data = _merge(data, _read(Path(path)))
+        data = _merge(data, read_toml(Path(path)))
         where = str(path)
     top = dict(data.pop("scan", {}))
     unknown = sorted(set(data) - set(_SECTIONS))
@@ -114,7 +82,7 @@ def load_config(path: str | Path | None = None) -> ScanConfig:
     grace = top.pop("release_grace_hours", 24)
     if top:
         raise ConfigError(f"{where}: unknown setting(s) in [scan]: {', '.join(sorted(top))}")
-    built = {name: _build(cls, data.get(name, {}), f"{where} [{name}]") for name, cls in _SECTIONS.items()}
+    built = {name: build(cls, data.get(name, {}), f"{where} [{name}]") for name, cls in _SECTIONS.items()}
     links: LinkConfig = built["links"]
     bad = sorted(set(links.weights) - set(KIND_CLASS))
     if bad:

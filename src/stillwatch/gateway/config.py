@@ -7,11 +7,11 @@
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stillwatch._toml import build, read_toml
 from stillwatch.errors import ConfigError
 
 DEFAULT_FILE = Path(__file__).with_name("policy.toml")
@@ -70,33 +70,8 @@ class GatewayConfig:
     score: tuple[Rule, ...] = ()
 
 
-def _build(cls: type, values: Any, where: str) -> Any:
-    if not isinstance(values, dict):
-        raise ConfigError(f"{where}: expected a table, got {values!r}")
-    defaults = cls()
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)}")
-    for name, value in values.items():
-        expected = getattr(defaults, name)
-        if not _same_kind(expected, value):
-            raise ConfigError(f"{where}.{name}: expected {type(expected).__name__}, got {value!r}")
-        if isinstance(expected, float):
-            values = {**values, name: float(value)}
-    return dataclasses.replace(defaults, **values)
-
-
-def _same_kind(expected: Any, value: Any) -> bool:
-    if isinstance(expected, bool) or isinstance(value, bool):
-        return isinstance(expected, bool) and isinstance(value, bool)
-    if isinstance(expected, float):
-        return isinstance(value, (int, float))
-    return isinstance(value, type(expected))
-
-
 def _rule(values: Any, where: str) -> Rule:
-    rule: Rule = _build(Rule, values, where)
+    rule: Rule = build(Rule, values, where)
     if rule.action not in ACTIONS:
         raise ConfigError(f"{where}.action: must be one of {', '.join(ACTIONS)}, got {rule.action!r}")
     if rule.reasoning not in REASONING_MODES:
@@ -104,16 +79,6 @@ def _rule(values: Any, where: str) -> Rule:
             f"{where}.reasoning: must be one of {', '.join(REASONING_MODES)}, got {rule.reasoning!r}"
         )
     return rule
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML ({exc})") from None
 
 
 def load_gateway_config(path: str | Path | None = None) -> GatewayConfig:
@@ -127,10 +92,10 @@ def load_gateway_config(path: str | Path | None = None) -> GatewayConfig:
     >>> cfg.policy["campaign"].action, cfg.fail_open, [r.min for r in cfg.score]
     ('block', True, [0.6, 0.85])
     """
-    data = _read(DEFAULT_FILE)
+    data = read_toml(DEFAULT_FILE)
     where = str(DEFAULT_FILE)
     if path is not None:
-        user = _read(Path(path))
+        user = read_toml(Path(path))
         where = str(path)
         unknown = sorted(set(user) - {"gateway", "audit", "inherit", "policy", "score"})
         if unknown:
@@ -151,7 +116,7 @@ def load_gateway_config(path: str | Path | None = None) -> GatewayConfig:
             f"{', '.join(EXCHANGE_HEADER_FIELDS)}"
         )
     top["trusted_headers"] = {str(k).lower(): v for k, v in headers.items()}
-    base: GatewayConfig = _build(
+    base: GatewayConfig = build(
         GatewayConfig,
         {k: v for k, v in top.items() if k not in ("audit", "inherit", "policy", "score")},
         f"{where} [gateway]",
@@ -170,8 +135,8 @@ def load_gateway_config(path: str | Path | None = None) -> GatewayConfig:
     )
     return dataclasses.replace(
         base,
-        audit=_build(AuditConfig, data.get("audit", {}), f"{where} [audit]"),
-        inherit=_build(InheritConfig, data.get("inherit", {}), f"{where} [inherit]"),
+        audit=build(AuditConfig, data.get("audit", {}), f"{where} [audit]"),
+        inherit=build(InheritConfig, data.get("inherit", {}), f"{where} [inherit]"),
         policy=policy,
         score=score,
     )
