@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -80,6 +81,14 @@ def main() -> None:
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="stillwatch-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        _measure(args, workdir)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _measure(args: argparse.Namespace, workdir: Path) -> None:
     log = workdir / f"exchanges-{args.n}.jsonl"
     if not log.exists():
         started = time.perf_counter()

@@ -20,6 +20,7 @@ import orjson
 from stillwatch.errors import BadFile, BadRecord, StillwatchError
 from stillwatch.ingest.adapters import ADAPTERS, FORMATS, detect
 from stillwatch.ingest.columns import BatchBuilder
+from stillwatch.ingest.jsontypes import type_name
 from stillwatch.ingest.normalize import normalize_row
 from stillwatch.ingest.reader import iter_lines, iter_parquet, open_lines, read_whole, sniff
 from stillwatch.ingest.rejects import RejectsFile, rejects_path
@@ -116,7 +117,7 @@ class _Run:
         """One parsed record (of whatever format) into rows, or into the rejects."""
         if summary.format is None:
             if not isinstance(obj, dict):
-                self.reject(summary, BadRecord(where, "record must be a JSON object"), line, raw)
+                self.reject(summary, BadRecord(where, f"record must be a JSON object, got {type_name(obj)}"), line, raw)
                 return
             summary.format = detect(obj)
         if summary.format == "exchange":
