@@ -81,7 +81,9 @@ class Campaign:
         }
 
 
-def _coordination_reasons(group: Group, profile: Mapping[str, Any]) -> list[Reason]:
+def _coordination_reasons(
+    group: Group, profile: Mapping[str, Any], min_accounts: int
+) -> list[Reason]:
     n = len(group.accounts)
     reasons: list[Reason] = []
     classes = {
@@ -99,7 +101,8 @@ def _coordination_reasons(group: Group, profile: Mapping[str, Any]) -> list[Reas
     if n >= 2 and group.linked:
         reasons.append(
             Reason(
-                "linked_accounts",
+                # a handful of linked accounts is related; a hydra needs min_accounts
+                "linked_accounts" if n >= min_accounts else "related_accounts",
                 min(0.8, 0.3 + 0.5 * min(1.0, (n - 1) / 30)),
                 f"{group.linked} accounts act as one, linked by "
                 + ", ".join(f"{k} ({v} pairs)" for k, v in seen.items()),
@@ -212,7 +215,7 @@ class CampaignAssembler:
             if int(profile["exchanges"]) < c.min_exchanges:
                 continue
             behaviour = scorer.assess(profile)
-            coordination = _coordination_reasons(group, profile)
+            coordination = _coordination_reasons(group, profile, c.min_accounts)
             many_customers = int(profile["orgs"]) > 1 or int(profile["no_org_exchanges"]) > 0
             coordination_score = noisy_or([r.weight for r in coordination])
             # Coordinated harvesting needs three things at once: several customers' accounts
