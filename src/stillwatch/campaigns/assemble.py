@@ -28,6 +28,7 @@ class CampaignConfig:
 
     min_accounts: int = 5
     class_min_weight: float = 0.3
+    pair_class_min: float = 0.05
     member_behaviour: float = 0.2
     coordination_threshold: float = 0.3
     harvest_threshold: float = 0.3
@@ -178,25 +179,38 @@ class CampaignAssembler:
                     out.append(Group(f"g{cid}{suffix}", members, len(members), kinds))
                     grouped.update(members)
         for acct, a in sorted(assessments.items()):
-            if acct not in grouped and acct not in excluded and a.abuse >= c.abuse_threshold:
+            if (
+                acct not in grouped
+                and acct not in excluded
+                and a.abuse >= c.abuse_threshold
+                and a.abuse_prompts >= c.abuse_member_prompts
+            ):
                 out.append(Group(f"a:{acct}", [acct], 0, {}))
         return out
 
     def _cohesive(self, members: list[str], communities: Communities) -> list[str]:
-        """Peel away members that do not link to the *remaining* members through at least two
-        classes of evidence, until none changes: what is left acts as one. Accounts that each
-        touch a different corner of a large community fall away; a hydra's core stays."""
+        """Peel away members that do not act together with the *remaining* members, until
+        none changes. Acting together: at least one other member shares two classes of
+        evidence with it (say, proxy addresses *and* a client fingerprint), and its links to
+        the rest span two classes of total weight ``class_min_weight``. An honest customer
+        who shares a proxy address with one account and a public prompt with another falls
+        away; a hydra's core stays."""
+        c = self.config
         kept = set(members)
         changed = True
         while changed and kept:
             changed = False
             for acct in sorted(kept):
                 by_class: dict[str, float] = {}
+                paired = False
                 for other, weights in communities.edges.get(acct, {}).items():
-                    if other in kept:
-                        for cls, w in weights.items():
-                            by_class[cls] = by_class.get(cls, 0.0) + w
-                if sum(w >= self.config.class_min_weight for w in by_class.values()) < 2:
+                    if other not in kept:
+                        continue
+                    paired = paired or sum(w >= c.pair_class_min for w in weights.values()) >= 2
+                    for cls, w in weights.items():
+                        by_class[cls] = by_class.get(cls, 0.0) + w
+                spans = sum(w >= c.class_min_weight for w in by_class.values()) >= 2
+                if not (paired and spans):
                     kept.discard(acct)
                     changed = True
         return sorted(kept)

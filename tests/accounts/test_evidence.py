@@ -1,0 +1,68 @@
+"""Behaviour rules: (profile, expected reason) tables over a neutral baseline profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from stillwatch.accounts.evidence import BehaviourScorer, noisy_or
+from stillwatch.accounts.features import ALL_CATEGORIES
+
+T = dt.datetime(2026, 1, 10, tzinfo=dt.timezone.utc)
+
+
+def profile(**overrides: object) -> dict:
+    base: dict = {
+        "exchanges": 400, "accounts": 1, "elicit_count": 0, "elicit_rate": 0.0,
+        "extract_count": 0, "extract_rate": 0.0, "near_max_tokens": 0.0, "multi_n": 0.0,
+        "logprobs": 0.0, "top_template_count": 10, "distinct_templates": 200,
+        "single_turn": 0.5, "active_hours": 12, "hour_entropy": 0.7, "young_accounts": 0.0,
+        "pivot_share": 0.0, "pivot_model": None, "first_seen": T, "account_created": T,
+    }
+    base.update({f"cat_{c}": 0.0 for c in ALL_CATEGORIES})
+    base["cat_general_chat"] = 1.0
+    base.update(overrides)
+    return base
+
+
+SCORER = BehaviourScorer().fit([profile()])
+
+CASES = [
+    ({"elicit_count": 120, "elicit_rate": 0.3}, "reasoning_elicitation"),
+    ({"extract_count": 40, "extract_rate": 0.1}, "prompt_extraction"),
+    ({"cat_rubric_grading": 0.8, "cat_general_chat": 0.2}, "rubric_grading"),
+    ({"cat_sensitive_rewrite": 0.7, "cat_general_chat": 0.3}, "sensitive_rewrite"),
+    ({"near_max_tokens": 0.9, "multi_n": 0.8}, "output_appetite"),
+    ({"cat_agentic_tool_use": 0.95, "cat_general_chat": 0.05}, "capability_concentration"),
+    ({"top_template_count": 300}, "templated_prompts"),
+    ({"single_turn": 1.0}, "single_turn_harvest"),
+    ({"active_hours": 24, "hour_entropy": 0.99}, "round_the_clock"),
+    ({"young_accounts": 1.0}, "fresh_accounts"),
+    ({"pivot_share": 0.6, "pivot_model": "m2"}, "model_pivot"),
+]
+
+
+@pytest.mark.parametrize("overrides, code", CASES)
+def test_rule_fires_on_its_behaviour(overrides: dict, code: str) -> None:
+    found = [r.signal for r in SCORER.assess(profile(**overrides)).reasons]
+    assert code in found
+
+
+def test_an_ordinary_profile_has_no_evidence() -> None:
+    a = SCORER.assess(profile())
+    assert a.reasons == [] and a.score == 0.0
+
+
+def test_a_few_jailbreak_attempts_are_not_abuse() -> None:
+    assert SCORER.assess(profile(elicit_count=2, elicit_rate=0.005)).abuse == 0.0
+
+
+def test_harvest_needs_volume() -> None:
+    small = profile(exchanges=5, near_max_tokens=1.0, single_turn=1.0)
+    assert SCORER.assess(small).harvest == 0.0
+
+
+def test_noisy_or_stays_in_range() -> None:
+    assert noisy_or([]) == 0.0
+    assert 0.0 <= noisy_or([0.9, 0.9, 1.5, -1.0]) <= 1.0

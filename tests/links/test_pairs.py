@@ -1,0 +1,64 @@
+"""Each kind of link, found by the key join, and the ring sampling for big keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from builders import T0, Population
+from stillwatch.engine import DuckDBEngine
+from stillwatch.links.pairs import KIND_CLASS, LinkConfig, LinkFinder
+
+LONG = "Please write a detailed implementation plan for the following feature request: "
+
+
+def _pair(**shared: object) -> Population:
+    pop = Population()
+    for acct in ("alice", "bob"):
+        pop.many(acct, 3, prompt=lambda i, a=acct: f"{a} unique question {i} about gardening today")
+        pop.many(acct, 2, **shared)
+    pop.many("carol", 5, prompt=lambda i: f"carol asks something unrelated number {i} in depth")
+    return pop
+
+
+CASES = {
+    "tpl": {"prompt": LONG + "x", "template_id": 42},
+    "band": {"prompt": LONG + "y", "prompt_bands": [7, 8]},
+    "sys": {"system_text": "You are the support agent of Example Corp. " * 2, "system_template_id": 9},
+    "ip": {"client_ip": "203.0.113.9"},
+    "net": {"client_ip": lambda i: f"198.51.100.{i + 1}"},
+    "pay": {"payment_fingerprint": "card-1"},
+    "born": {"account_created": T0 - dt.timedelta(days=2)},
+    "client": {"user_agent": "harvester/1.0", "max_tokens": 32000, "n": 4},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_each_kind_links_the_two_accounts_that_share_it(kind: str) -> None:
+    links = LinkFinder().transform(DuckDBEngine(_pair(**CASES[kind]).connect())).to_pylist()
+    found = {(r["kind"], r["a"], r["b"]) for r in links}
+    assert (kind, "alice", "bob") in found
+    assert not any("carol" in (r["a"], r["b"]) for r in links if r["kind"] == kind)
+    row = next(r for r in links if r["kind"] == kind and r["a"] == "alice")
+    assert row["class"] == KIND_CLASS[kind] and 0 < row["strength"] <= 1
+
+
+def test_short_prompts_are_too_generic_to_link() -> None:
+    links = LinkFinder().transform(DuckDBEngine(_pair(prompt="hi", template_id=1).connect()))
+    assert "tpl" not in links.column("kind").to_pylist()
+
+
+def test_a_key_shared_by_many_accounts_is_ring_sampled_not_enumerated() -> None:
+    pop = Population()
+    for i in range(60):
+        pop.many(f"acct{i:02d}", 1, client_ip="192.0.2.1")
+    cfg = LinkConfig(neighbours=3, max_key_share=1.0)
+    links = LinkFinder(cfg).transform(DuckDBEngine(pop.connect())).to_pylist()
+    ip = [r for r in links if r["kind"] == "ip"]
+    assert len(ip) == 60 * 3  # a ring: each account to its next three, no pair twice
+    degree: dict[str, int] = {}
+    for r in ip:
+        for end in (r["a"], r["b"]):
+            degree[end] = degree.get(end, 0) + 1
+    assert set(degree.values()) == {6}
