@@ -19,6 +19,7 @@ def profile(**overrides: object) -> dict:
         "logprobs": 0.0, "top_template_count": 10, "distinct_templates": 200,
         "single_turn": 0.5, "active_hours": 12, "hour_entropy": 0.7, "young_accounts": 0.0,
         "pivot_share": 0.0, "pivot_model": None, "first_seen": T, "account_created": T,
+        "active_days": 10,
     }
     base.update({f"cat_{c}": 0.0 for c in ALL_CATEGORIES})
     base["cat_general_chat"] = 1.0

@@ -43,6 +43,7 @@ class BehaviourConfig:
     round_clock_entropy: float = 0.93
     round_clock_min_exchanges: int = 200
     young_share: float = 0.5
+    young_daily_volume: float = 10.0
     pivot_share: float = 0.4
 
 
@@ -194,15 +195,19 @@ def round_the_clock(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) ->
 
 def fresh_accounts(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Reason | None:
     share = float(p["young_accounts"])
-    if p["exchanges"] < c.min_exchanges or share < c.young_share:
-        return None
     n = int(p["accounts"])
+    # Per account and active day: students signing up at term start are young too, but
+    # use their accounts lightly.
+    daily = int(p["exchanges"]) / max(n * int(p["active_days"]), 1)
+    if p["exchanges"] < c.min_exchanges or share < c.young_share or daily < c.young_daily_volume:
+        return None
     who = "the account was" if n == 1 else f"{share:.0%} of its {n} accounts were"
     return Reason(
         "fresh_accounts",
         0.25,
-        f"{who} put to heavy use within days of being created",
-        {"share": round(share, 4), "accounts": n},
+        f"{who} put to heavy use ({daily:.0f} exchanges per account-day) within days of "
+        "being created",
+        {"share": round(share, 4), "accounts": n, "daily": round(daily, 1)},
     )
 
 
