@@ -86,11 +86,6 @@ class _ZstdRaw(io.RawIOBase):
         return b"".join(out)
 
 
-def position(fh: IO[bytes]) -> int:
-    """Bytes of the file on disk consumed so far, for progress."""
-    return fh.tell()
-
-
 def open_lines(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     """``(raw file, decompressed binary stream)`` for a JSON Lines file of any compression."""
     kind = sniff(path)
