@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -108,7 +109,8 @@ def command(
     if as_json:
         click.echo(orjson.dumps(result.summary(), option=orjson.OPT_INDENT_2).decode())
         return
-    out = Console()
+    # Piped output (logs, CI) gets a fixed, wide table rather than 80 wrapped columns.
+    out = Console(width=None if sys.stdout.isatty() else 160)
     out.print(_campaign_table(result))
     counts = result.summary()["verdicts"]
     out.print(
