@@ -7,12 +7,15 @@ from stillwatch.campaigns.assemble import CampaignAssembler
 from stillwatch.links.graph import Communities
 
 
+CLASS_KIND = {"infra": "ip", "client": "client", "content": "tpl"}
+
+
 def _communities(edges: dict[tuple[str, str], dict[str, float]]) -> Communities:
     c = Communities()
     for (a, b), weights in edges.items():
         for x, y in ((a, b), (b, a)):
             c.membership[x] = 0
-            c.edges.setdefault(x, {})[y] = dict(weights)
+            c.edges.setdefault(x, {})[y] = {CLASS_KIND[k]: w for k, w in weights.items()}
             inside = c.inside.setdefault(x, {})
             for cls, w in weights.items():
                 inside[cls] = inside.get(cls, 0.0) + w

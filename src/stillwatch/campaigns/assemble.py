@@ -19,6 +19,7 @@ from stillwatch.accounts.evidence import Assessment, BehaviourScorer, noisy_or
 from stillwatch.accounts.features import ALL_CATEGORIES
 from stillwatch.campaigns.tactics import atlas_for, tactics_for
 from stillwatch.links.graph import Communities
+from stillwatch.links.pairs import KIND_CLASS
 from stillwatch.types import Reason, sort_reasons
 
 
@@ -140,6 +141,18 @@ def _coordination_reasons(
     return reasons
 
 
+def _pair_counts(members: list[str], communities: Communities) -> dict[str, int]:
+    """Linked pairs per evidence kind among the group's own members."""
+    inside = set(members)
+    counts: dict[str, int] = {}
+    for acct in members:
+        for other, kinds in communities.edges.get(acct, {}).items():
+            if other in inside and acct < other:
+                for kind in kinds:
+                    counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
 class CampaignAssembler:
     def __init__(self, config: CampaignConfig | None = None) -> None:
         self.config = config or CampaignConfig()
@@ -173,9 +186,9 @@ class CampaignAssembler:
                 elif own.score >= c.member_behaviour:
                     harvesters.append(acct)
             harvesters = self._cohesive(harvesters, communities)
-            kinds = communities.kinds.get(cid, {})
             for suffix, members in (("a", abusers), ("h", harvesters)):
                 if len(members) >= 2 or (suffix == "a" and members):
+                    kinds = _pair_counts(members, communities)
                     out.append(Group(f"g{cid}{suffix}", members, len(members), kinds))
                     grouped.update(members)
         for acct, a in sorted(assessments.items()):
@@ -203,11 +216,14 @@ class CampaignAssembler:
             for acct in sorted(kept):
                 by_class: dict[str, float] = {}
                 paired = False
-                for other, weights in communities.edges.get(acct, {}).items():
+                for other, kinds in communities.edges.get(acct, {}).items():
                     if other not in kept:
                         continue
-                    paired = paired or sum(w >= c.pair_class_min for w in weights.values()) >= 2
-                    for cls, w in weights.items():
+                    pair: dict[str, float] = {}
+                    for kind, w in kinds.items():
+                        pair[KIND_CLASS[kind]] = pair.get(KIND_CLASS[kind], 0.0) + w
+                    paired = paired or sum(w >= c.pair_class_min for w in pair.values()) >= 2
+                    for cls, w in pair.items():
                         by_class[cls] = by_class.get(cls, 0.0) + w
                 spans = sum(w >= c.class_min_weight for w in by_class.values()) >= 2
                 if not (paired and spans):

@@ -15,15 +15,13 @@ class Communities:
     """Community membership and, per member, how strongly it links inside its community.
 
     ``inside[account][cls]`` is the summed weight of the member's edges of evidence class
-    ``cls`` ("content", "infra", "client") to other members of the same community, and
-    ``kinds[community]`` the evidence kinds seen inside it with their pair counts.
+    ``cls`` ("content", "infra", "client") to other members of the same community.
     """
 
     membership: dict[str, int] = field(default_factory=dict)
     inside: dict[str, dict[str, float]] = field(default_factory=dict)
-    kinds: dict[int, dict[str, int]] = field(default_factory=dict)
     neighbours: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
-    #: within-community edges: account -> other member -> evidence class -> weight
+    #: within-community edges: account -> other member -> evidence kind -> weight
     edges: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
     def members(self) -> dict[int, list[str]]:
@@ -70,7 +68,6 @@ class LinkGraph:
         )
         result.membership = {n: int(partition.membership[index[n]]) for n in names}
         inside: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        kinds: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         nbrs: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         edges: dict[str, dict[str, dict[str, float]]] = defaultdict(
             lambda: defaultdict(lambda: defaultdict(float))
@@ -83,11 +80,9 @@ class LinkGraph:
                 continue
             inside[x][c] += float(wt)
             inside[y][c] += float(wt)
-            edges[x][y][c] += float(wt)
-            edges[y][x][c] += float(wt)
-            kinds[cid][k] += 1
+            edges[x][y][k] += float(wt)
+            edges[y][x][k] += float(wt)
         result.inside = {n: dict(v) for n, v in inside.items()}
-        result.kinds = {cid: dict(v) for cid, v in kinds.items()}
         result.edges = {n: {m: dict(w) for m, w in v.items()} for n, v in edges.items()}
         result.neighbours = {
             n: sorted(v.items(), key=lambda t: -t[1])[: self.max_neighbours]
