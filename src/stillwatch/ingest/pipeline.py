@@ -9,6 +9,7 @@ damaged file stops that file only, keeping what was read before the damage.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -236,9 +237,18 @@ def ingest_paths(
         raise StillwatchError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     summary = IngestSummary(db=store.path, rejects_file=str(rejects_path(store.path)))
     rejects = RejectsFile(Path(summary.rejects_file))
-    with store.bulk():
-        _ingest(paths, store, summary, rejects, fmt=fmt, strict=strict, batch_size=batch_size,
-                progress=progress, signals=signals, on_reject=on_reject)  # fmt: skip
+    # The writer thread needs the GIL briefly between DuckDB calls (and DuckDB's scan of an
+    # Arrow table takes it per chunk). With the default 5 ms switch interval it waited on the
+    # busy parsing thread for each of those; 0.5 ms made the writer 2.5x faster in a test
+    # with no cost to the parser.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, 0.0005))
+    try:
+        with store.bulk():
+            _ingest(paths, store, summary, rejects, fmt=fmt, strict=strict, batch_size=batch_size,
+                    progress=progress, signals=signals, on_reject=on_reject)  # fmt: skip
+    finally:
+        sys.setswitchinterval(interval)
     return summary
 
 
