@@ -185,11 +185,14 @@ class CampaignAssembler:
                     abusers.append(acct)
                 elif own.score >= c.member_behaviour:
                     harvesters.append(acct)
-            harvesters = self._cohesive(harvesters, communities)
-            for suffix, members in (("a", abusers), ("h", harvesters)):
-                if len(members) >= 2 or (suffix == "a" and members):
+            parts = [(f"g{cid}a", abusers)] + [
+                (f"g{cid}h{i}", part)
+                for i, part in enumerate(self._cohesive(harvesters, communities))
+            ]
+            for key, members in parts:
+                if len(members) >= 2 or (key.endswith("a") and members):
                     kinds = _pair_counts(members, communities)
-                    out.append(Group(f"g{cid}{suffix}", members, len(members), kinds))
+                    out.append(Group(key, members, len(members), kinds))
                     grouped.update(members)
         for acct, a in sorted(assessments.items()):
             if (
@@ -201,13 +204,24 @@ class CampaignAssembler:
                 out.append(Group(f"a:{acct}", [acct], 0, {}))
         return out
 
-    def _cohesive(self, members: list[str], communities: Communities) -> list[str]:
-        """Peel away members that do not act together with the *remaining* members, until
-        none changes. Acting together: at least one other member shares two classes of
-        evidence with it (say, proxy addresses *and* a client fingerprint), and its links to
-        the rest span two classes of total weight ``class_min_weight``. An honest customer
-        who shares a proxy address with one account and a public prompt with another falls
-        away; a hydra's core stays."""
+    def _acts_with(self, pair: dict[str, float]) -> bool:
+        """One operator: shared infrastructure *and* something the accounts do. Two honest
+        users of one tool share the second, a NAT or proxy pool the first, rarely both."""
+        weights: dict[str, float] = {}
+        for kind, w in pair.items():
+            weights[KIND_CLASS[kind]] = weights.get(KIND_CLASS[kind], 0.0) + w
+        floor = self.config.pair_class_min
+        return weights.get("infra", 0.0) >= floor and sum(w >= floor for w in weights.values()) >= 2
+
+    def _cohesive(self, members: list[str], communities: Communities) -> list[list[str]]:
+        """The groups of members that act together, after peeling away the rest.
+
+        A member stays while some other remaining member acts with it (``_acts_with``) and
+        its links to the remaining members span two classes of total weight
+        ``class_min_weight``; the survivors split into the connected parts of the acts-with
+        relation, so a pair of honest accounts that happens to sit inside a hydra's
+        community is judged on its own, not on the hydra's pooled traffic.
+        """
         c = self.config
         kept = set(members)
         changed = True
@@ -219,17 +233,29 @@ class CampaignAssembler:
                 for other, kinds in communities.edges.get(acct, {}).items():
                     if other not in kept:
                         continue
-                    pair: dict[str, float] = {}
+                    paired = paired or self._acts_with(kinds)
                     for kind, w in kinds.items():
-                        pair[KIND_CLASS[kind]] = pair.get(KIND_CLASS[kind], 0.0) + w
-                    paired = paired or sum(w >= c.pair_class_min for w in pair.values()) >= 2
-                    for cls, w in pair.items():
-                        by_class[cls] = by_class.get(cls, 0.0) + w
+                        by_class[KIND_CLASS[kind]] = by_class.get(KIND_CLASS[kind], 0.0) + w
                 spans = sum(w >= c.class_min_weight for w in by_class.values()) >= 2
                 if not (paired and spans):
                     kept.discard(acct)
                     changed = True
-        return sorted(kept)
+        parts: list[list[str]] = []
+        seen: set[str] = set()
+        for start in sorted(kept):
+            if start in seen:
+                continue
+            part, stack = [], [start]
+            seen.add(start)
+            while stack:
+                acct = stack.pop()
+                part.append(acct)
+                for other, kinds in communities.edges.get(acct, {}).items():
+                    if other in kept and other not in seen and self._acts_with(kinds):
+                        seen.add(other)
+                        stack.append(other)
+            parts.append(sorted(part))
+        return parts
 
     def decide(
         self,
