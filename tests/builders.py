@@ -25,6 +25,13 @@ SIGNAL_FIELDS = [
 SCHEMA = pa.schema(list(EXCHANGE_SCHEMA) + SIGNAL_FIELDS)
 T0 = dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc)
 
+#: The prompt templates the hand-built hydras harvest with.
+HYDRA_TEMPLATES = [
+    "Implement the following function in Python with full tests and explain each step: {x}",
+    "You are given a repository. Use the tools to fix the failing test and report back: {x}",
+    "Write an agent plan that calls search, read_file and run_tests to accomplish this: {x}",
+]
+
 
 class Population:
     """Accumulates exchanges; ``row`` fills every unspecified column with a neutral value."""

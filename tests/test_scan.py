@@ -7,16 +7,11 @@ import datetime as dt
 import orjson
 import pytest
 
-from builders import T0, Population, accounts
+from builders import HYDRA_TEMPLATES, Population, accounts
 from stillwatch.config import load_config
 from stillwatch.engine import DuckDBEngine
 from stillwatch.scan import Scanner, write_results
 
-HYDRA_TEMPLATES = [
-    "Implement the following function in Python with full tests and explain each step: {x}",
-    "You are given a repository. Use the tools to fix the failing test and report back: {x}",
-    "Write an agent plan that calls search, read_file and run_tests to accomplish this: {x}",
-]
 
 
 def _population() -> Population:

@@ -185,6 +185,44 @@ class Gateway:
                     out[field] = int(text) if field == "asn" and text.isdigit() else text
         return out
 
+    def admit(
+        self,
+        endpoint: str,
+        body: Any,
+        account: str,
+        arrived: float,
+        fields: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The request as an exchange v1 record, checked as ingest checks it.
+
+        Shared by the ASGI path and the LiteLLM guardrail; raises BadRequest.
+        """
+        record = request_record(endpoint, body)
+        if fields:
+            record.update(fields)
+        record.update(id="gw_" + uuid.uuid4().hex, time=round(arrived, 6), account=account)
+        try:
+            normalize_record(record, "request")
+        except BadRecord as exc:
+            raise BadRequest(400, "invalid_request", exc.reason) from None
+        return record
+
+    async def decide(self, account: str, record: dict[str, Any]) -> Decision:
+        """The policy's decision. When scoring fails it fails open (logged) or, if so
+        configured, closed with BadRequest 503 ``scoring_unavailable``."""
+        try:
+            return await self.policy.decide(account, record, self.scoring.score_of(account))
+        except Exception as exc:
+            self.metrics.scoring_errors.labels("decide").inc()
+            log.error("scoring failed for %s: %s: %s", account, type(exc).__name__, exc)
+            if not self.config.fail_open:
+                raise BadRequest(
+                    503, "scoring_unavailable",
+                    "the gateway cannot assess requests right now; retry later",
+                ) from None
+            return Decision("allow", "fail_open", self.policy._rule("clear"),
+                            reasons=[f"scoring failed ({type(exc).__name__}); failing open"])
+
     async def _exchange(self, endpoint: str, scope: dict[str, Any], receive: Any, send: Any) -> None:
         started = time.perf_counter()
         arrived = time.time()
@@ -200,32 +238,19 @@ class Gateway:
                 body = orjson.loads(raw)
             except orjson.JSONDecodeError as exc:
                 raise BadRequest(400, "invalid_json", f"request body is not valid JSON: {exc}") from None
-            record = request_record(endpoint, body)
-            record.update(self._fields(scope))
-            record.update(id="gw_" + uuid.uuid4().hex, time=round(arrived, 6), account=account)
-            normalize_record(record, "request")  # the exchange v1 checks, as ingest applies them
+            record = self.admit(endpoint, body, account, arrived, self._fields(scope))
         except ConnectionAbortedError:
             return
         except BadRequest as exc:
             self.metrics.bad_requests.labels(exc.kind).inc()
             await self._refuse(send, endpoint, exc.status, exc.kind, exc.message)
             return
-        except BadRecord as exc:
-            self.metrics.bad_requests.labels("invalid_request").inc()
-            await self._refuse(send, endpoint, 400, "invalid_request", exc.reason)
-            return
 
         try:
-            decision = await self.policy.decide(account, record, self.scoring.score_of(account))
-        except Exception as exc:
-            self.metrics.scoring_errors.labels("decide").inc()
-            log.error("scoring failed for %s: %s: %s", account, type(exc).__name__, exc)
-            if not self.config.fail_open:
-                await self._refuse(send, endpoint, 503, "scoring_unavailable",
-                                   "the gateway cannot assess requests right now; retry later")
-                return
-            decision = Decision("allow", "fail_open", self.policy._rule("clear"),
-                                reasons=[f"scoring failed ({type(exc).__name__}); failing open"])
+            decision = await self.decide(account, record)
+        except BadRequest as exc:
+            await self._refuse(send, endpoint, exc.status, exc.kind, exc.message)
+            return
         self._log_action(account, endpoint, decision)
         if decision.refused:
             await self._refused(endpoint, send, record, decision)

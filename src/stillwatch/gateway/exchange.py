@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from stillwatch.ingest.adapters.chat import tool_names
 from stillwatch.ingest.jsontypes import type_name
 
 CHAT, COMPLETIONS, RESPONSES = "chat", "completions", "responses"
@@ -66,19 +67,6 @@ def _message(m: Any) -> Any:
     if role is None and m.get("type") in ("function_call", "reasoning", "item_reference"):
         return {"role": "assistant", "content": ""}
     return {"role": _ROLE.get(role, role), "content": _parts(m.get("content"))}
-
-
-def _tools(tools: Any) -> list[str] | None:
-    if not isinstance(tools, list):
-        return None
-    names = []
-    for t in tools:
-        if isinstance(t, dict):
-            fn = t.get("function")
-            name = fn.get("name") if isinstance(fn, dict) else t.get("name") or t.get("type")
-            if isinstance(name, str):
-                names.append(name)
-    return names
 
 
 def request_record(kind: str, body: Any) -> dict[str, Any]:
@@ -143,7 +131,7 @@ def request_record(kind: str, body: Any) -> dict[str, Any]:
         "messages": msgs,
         "params": {k: v for k, v in params.items() if v is not None},
     }
-    tools = _tools(body.get("tools"))
+    tools = tool_names(body.get("tools"), by_type=True)
     if tools:
         record["tools"] = tools
     if isinstance(body.get("user"), str) and body["user"]:

@@ -44,12 +44,10 @@ except ImportError:  # without the [litellm] extra the module still imports (doc
     HTTPException = None  # type: ignore[assignment,misc]
     CustomGuardrail = object  # type: ignore[assignment,misc]
 
-from stillwatch.errors import BadRecord
 from stillwatch.gateway.app import _REFUSALS, Gateway
 from stillwatch.gateway.exchange import CHAT, COMPLETIONS, RESPONSES, BadRequest, apply_caps, request_record
 from stillwatch.gateway.policy import Decision
 from stillwatch.gateway.watch import summarise
-from stillwatch.ingest.normalize import normalize_record
 from stillwatch.ingest.tokens import estimate_tokens
 
 log = logging.getLogger("stillwatch.gateway.litellm")
@@ -121,23 +119,10 @@ class StillwatchGuardrail(CustomGuardrail):
                                                        "message": "no API key identifies this caller"}})
         account = gw.hasher.account(str(identity))
         try:
-            record = request_record(endpoint, data)
-            record.update(id="gw_" + uuid.uuid4().hex, time=round(time.time(), 6), account=account)
-            normalize_record(record, "request")
+            record = gw.admit(endpoint, data, account, time.time())
+            decision = await gw.decide(account, record)
         except BadRequest as exc:
             raise HTTPException(exc.status, detail=_detail(exc.kind, exc.message)) from None
-        except BadRecord as exc:
-            raise HTTPException(400, detail=_detail("invalid_request", exc.reason)) from None
-        try:
-            decision = await gw.policy.decide(account, record, gw.scoring.score_of(account))
-        except Exception as exc:
-            gw.metrics.scoring_errors.labels("decide").inc()
-            log.error("scoring failed for %s: %s: %s", account, type(exc).__name__, exc)
-            if not gw.config.fail_open:
-                raise HTTPException(503, detail=_detail(
-                    "scoring_unavailable", "the gateway cannot assess requests right now; retry later")) from None
-            decision = Decision("allow", "fail_open", gw.policy._rule("clear"),
-                                reasons=[f"scoring failed ({type(exc).__name__}); failing open"])
         gw._log_action(account, endpoint, decision)
         if decision.refused:
             raise self._refusal(gw, endpoint, record, decision)

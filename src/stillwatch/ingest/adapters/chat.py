@@ -155,11 +155,16 @@ def pick_params(raw: Any) -> dict[str, Any]:
     return out
 
 
-def tool_names(raw: Any) -> list[str] | None:
+def tool_names(raw: Any, *, by_type: bool = False) -> list[str] | None:
     """Names of offered tools, from OpenAI ``tools`` or a list of ``{"name": ...}``.
+
+    ``by_type`` names an unnamed built-in tool by its type, as the Responses API offers
+    them (``{"type": "web_search"}``).
 
     >>> tool_names([{"type": "function", "function": {"name": "bash"}}, {"name": "read"}])
     ['bash', 'read']
+    >>> tool_names([{"type": "web_search"}], by_type=True)
+    ['web_search']
     """
     if not isinstance(raw, list):
         return None
@@ -168,6 +173,8 @@ def tool_names(raw: Any) -> list[str] | None:
         if isinstance(tool, dict):
             fn = tool.get("function")
             name = fn.get("name") if isinstance(fn, dict) else tool.get("name")
+            if name is None and by_type and not isinstance(fn, dict):
+                name = tool.get("type")
             if isinstance(name, str):
                 names.append(name)
         elif isinstance(tool, str):
