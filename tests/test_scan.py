@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import orjson
 import pytest
 
@@ -150,3 +151,22 @@ def test_results_follow_the_contract(result, tmp_path) -> None:
         dt.datetime.fromisoformat(c["first_seen"].replace("Z", "+00:00"))
         assert c["exchanges"] > 0 and c["accounts"] and c["atlas"]
         assert abs(sum(c["capabilities"].values()) - 1.0) < 0.01
+
+
+def test_a_small_memory_budget_gives_the_same_verdicts(result, tmp_path) -> None:
+    # The settings a scan of a log larger than memory runs under (Store.scanning: a file
+    # store, a low limit, spilling, unordered aggregates) must not change any answer.
+    # bench/scale shows the memory they hold a 10M-exchange scan to.
+    rows = _population().connect().sql("SELECT * FROM exchanges").to_arrow_table()
+    con = duckdb.connect(str(tmp_path / "store.duckdb"))
+    con.register("rows", rows)
+    con.execute("CREATE TABLE exchanges AS SELECT * FROM rows")
+    con.unregister("rows")
+    con.execute("SET memory_limit = '128MB'")
+    con.execute(f"SET temp_directory = '{tmp_path / 'spill'}'")
+    con.execute("SET threads = 1")
+    con.execute("SET preserve_insertion_order = false")
+    small = Scanner(load_config(), authorized={"partner-org"}).run(DuckDBEngine(con))
+    assert {a: v.verdict for a, v in _verdicts(small).items()} == {
+        a: v.verdict for a, v in _verdicts(result).items()
+    }

@@ -39,6 +39,7 @@ class IntelConfig:
 class ScanConfig:
     profile: ProfileOptions = field(default_factory=ProfileOptions)
     release_grace_hours: int = 24
+    memory_limit: str = "1GB"
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     links: LinkConfig = field(default_factory=LinkConfig)
     graph: GraphConfig = field(default_factory=GraphConfig)
@@ -80,6 +81,7 @@ def load_config(path: str | Path | None = None) -> ScanConfig:
     if unknown:
         raise ConfigError(f"{where}: unknown section(s) {', '.join(unknown)}")
     grace = top.pop("release_grace_hours", 24)
+    memory_limit = str(top.pop("memory_limit", ScanConfig.memory_limit))
     if top:
         raise ConfigError(f"{where}: unknown setting(s) in [scan]: {', '.join(sorted(top))}")
     built = {name: build(cls, data.get(name, {}), f"{where} [{name}]") for name, cls in _SECTIONS.items()}
@@ -87,4 +89,4 @@ def load_config(path: str | Path | None = None) -> ScanConfig:
     bad = sorted(set(links.weights) - set(KIND_CLASS))
     if bad:
         raise ConfigError(f"{where} [links].weights: unknown link kind(s) {', '.join(bad)}")
-    return ScanConfig(release_grace_hours=int(grace), **built)
+    return ScanConfig(release_grace_hours=int(grace), memory_limit=memory_limit, **built)

@@ -2,7 +2,8 @@
 
 Stages write their relational work as SQL text in the dialect DuckDB and Spark SQL share
 (``max_by``, ``INTERVAL 1 DAY``, window functions), and hand it to an Engine. The embedded
-default is DuckDB over the ingest store; ``stillwatch.spark`` provides the same interface.
+default is DuckDB over the ingest store; ``stillwatch.spark`` provides the same interface,
+translating the SQL with sqlglot (see ``stillwatch.spark.dialect``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ class Engine(Protocol):
     def register(self, name: str, table: pa.Table) -> None:
         """Expose an Arrow table to later queries under ``name``."""
 
+    def has_table(self, name: str) -> bool:
+        """Is there a table or view called ``name``?"""
+
 
 class DuckDBEngine:
     """Runs stage SQL on a DuckDB connection (the ingest store, or an in-memory one)."""
@@ -38,3 +42,9 @@ class DuckDBEngine:
 
     def register(self, name: str, table: pa.Table) -> None:
         self.con.register(name, table)
+
+    def has_table(self, name: str) -> bool:
+        found = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchall()
+        return bool(found[0][0])

@@ -173,6 +173,7 @@ def write_results(
     *,
     db: str | Path | None = None,
     config: ScanConfig | None = None,
+    engine: str = "duckdb",
 ) -> dict[str, Path]:
     """accounts.jsonl, campaigns.json and summary.json per the results contract, plus
     links.parquet (the evidence graph among flagged accounts) for reports."""
@@ -192,6 +193,7 @@ def write_results(
     )
     summary = result.summary()
     summary["db"] = str(Path(db).resolve()) if db is not None else None
+    summary["engine"] = engine
     summary["config"] = dataclasses.asdict(config) if config is not None else None
     paths["summary"].write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
     pq.write_table(_flagged_links(result), paths["links"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -56,35 +57,12 @@ def _campaign_table(result: ScanResult) -> Table:
     return table
 
 
-@click.command(help="Find distillation campaigns in exchange logs.")
-@click.argument("logs", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="DuckDB store to ingest into and scan (default: OUT/stillwatch.duckdb).")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for accounts.jsonl, campaigns.json, summary.json.")
-@click.option("--authorized", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Accounts or orgs with an agreement to distil, one a line.")
-@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="TOML overriding the documented defaults (see default.toml).")
-@click.option("--format", "fmt", type=click.Choice(["auto", "exchange", "litellm", "otlp"]),
-              default="auto", show_default=True, help="Input format of LOGS.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def command(
-    logs: tuple[Path, ...],
-    db: Path | None,
-    out_dir: Path,
-    authorized: Path | None,
-    config_file: Path | None,
-    fmt: str,
-    as_json: bool,
-) -> None:
-    config = load_config(config_file)
-    allowed = load_authorized(authorized)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    db_path = db or out_dir / "stillwatch.duckdb"
-    console = Console(stderr=True, quiet=as_json)
-    if not logs and not db_path.exists():
-        raise click.UsageError("give LOG files to scan, or --db naming an existing store")
+def _progress(console: Console) -> Callable[[str], None]:
+    return lambda step: console.print(f"[dim]scan: {step}[/dim]")
+
+
+def _on_duckdb(logs: tuple[Path, ...], config: ScanConfig, allowed: set[str], db_path: Path, fmt: str,
+               console: Console) -> ScanResult:  # fmt: skip
     with Store(db_path) as store:
         if logs:
             summary = ingest_paths(list(logs), store, fmt=None if fmt == "auto" else fmt)
@@ -93,13 +71,76 @@ def command(
                 f"{summary.duplicates:,} already stored) into {db_path}"
             )
         try:
-            result = Scanner(config, allowed, _peer_evidence(config)).run(
-                DuckDBEngine(store.connection),
-                progress=lambda step: console.print(f"[dim]scan: {step}[/dim]"),
-            )
+            with store.scanning(config.memory_limit):
+                return Scanner(config, allowed, _peer_evidence(config)).run(
+                    DuckDBEngine(store.connection), progress=_progress(console)
+                )
         except duckdb.Error as exc:
             raise StillwatchError(f"{db_path}: cannot scan this store ({exc})") from None
-    paths = write_results(result, out_dir, db=db_path, config=config)
+
+
+def _on_spark(logs: tuple[Path, ...], config: ScanConfig, allowed: set[str], out_dir: Path, fmt: str,
+              master: str | None, db: Path | None, console: Console) -> ScanResult:  # fmt: skip
+    if importlib.util.find_spec("pyspark") is None:
+        raise StillwatchError("--engine spark needs the [spark] extra: pip install 'stillwatch[spark]'")
+    from stillwatch.spark.job import scan_on_spark
+
+    run = scan_on_spark(
+        [str(p) for p in logs], config, allowed, out_dir, master=master,
+        fmt=None if fmt == "auto" else fmt, peer_db=db, peer_evidence=_peer_evidence(config),
+        progress=_progress(console),
+    )  # fmt: skip
+    where = f", reasons in {run.rejects_file}" if run.rejects_file else ""
+    console.print(f"read {run.accepted:,} exchanges on Spark ({run.rejected:,} rejected{where})")
+    return run.result
+
+
+@click.command(help="Find distillation campaigns in exchange logs.")
+@click.argument("logs", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="DuckDB store to ingest into and scan (default: OUT/stillwatch.duckdb). "
+                   "With --engine spark: only where imported peer indicators are read from.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for accounts.jsonl, campaigns.json, summary.json.")
+@click.option("--authorized", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Accounts or orgs with an agreement to distil, one a line.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TOML overriding the documented defaults (see default.toml).")
+@click.option("--format", "fmt", type=click.Choice(["auto", "exchange", "litellm", "otlp"]),
+              default="auto", show_default=True, help="Input format of LOGS.")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="duckdb: the embedded store. spark: Apache Spark over LOGS (files or URLs).")
+@click.option("--spark-master", metavar="URL", default=None,
+              help="Spark master (local[4], spark://host:7077, yarn...); default: spark-submit's, else local[*].")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def command(
+    logs: tuple[Path, ...],
+    db: Path | None,
+    out_dir: Path,
+    authorized: Path | None,
+    config_file: Path | None,
+    fmt: str,
+    engine: str,
+    spark_master: str | None,
+    as_json: bool,
+) -> None:
+    config = load_config(config_file)
+    allowed = load_authorized(authorized)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    console = Console(stderr=True, quiet=as_json)
+    db_path: Path | None = None
+    if engine == "spark":
+        if not logs:
+            raise click.UsageError("--engine spark reads LOG files or URLs; give at least one")
+        result = _on_spark(logs, config, allowed, out_dir, fmt, spark_master, db, console)
+    else:
+        if spark_master:
+            raise click.UsageError("--spark-master needs --engine spark")
+        db_path = db or out_dir / "stillwatch.duckdb"
+        if not logs and not db_path.exists():
+            raise click.UsageError("give LOG files to scan, or --db naming an existing store")
+        result = _on_duckdb(logs, config, allowed, db_path, fmt, console)
+    paths = write_results(result, out_dir, db=db_path, config=config, engine=engine)
     if importlib.util.find_spec("matplotlib") is not None:
         from stillwatch.report import write_report
 

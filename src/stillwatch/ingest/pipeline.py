@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,10 +19,11 @@ from typing import Any
 import orjson
 
 from stillwatch.errors import BadFile, BadRecord, StillwatchError
-from stillwatch.ingest.adapters import ADAPTERS, FORMATS, detect
+from stillwatch.ingest.adapters import FORMATS, detect
 from stillwatch.ingest.columns import BatchBuilder
 from stillwatch.ingest.jsontypes import type_name
 from stillwatch.ingest.normalize import normalize_row
+from stillwatch.ingest.records import record_rows
 from stillwatch.ingest.reader import iter_lines, iter_parquet, open_lines, read_whole, sniff
 from stillwatch.ingest.rejects import RejectsFile, rejects_path
 from stillwatch.ingest.store import Store
@@ -121,19 +122,10 @@ class _Run:
                 self.reject(summary, BadRecord(where, f"record must be a JSON object, got {type_name(obj)}"), line, raw)
                 return
             summary.format = detect(obj)
-        if summary.format == "exchange":
-            items: Iterable[Any] = (obj,)
-        else:
-            items = ADAPTERS[summary.format].convert(obj, where)
-        for item in items:
-            try:
-                if isinstance(item, BadRecord):
-                    raise item
-                row = normalize_row(item, where)
-            except BadRecord as error:
-                self.reject(summary, error, line, raw)
-                continue
-            if self.builder.add(row):
+        for row in record_rows(obj, summary.format, where):
+            if isinstance(row, BadRecord):
+                self.reject(summary, row, line, raw)
+            elif self.builder.add(row):
                 self.flush(summary)
 
 

@@ -134,14 +134,15 @@ def iter_parquet(path: Path, batch_size: int) -> Iterator[tuple[int, list[dict[s
         total = reader.metadata.num_rows
         start = 1
         for batch in reader.iter_batches(batch_size=batch_size):
-            rows = _plain(batch)
+            rows = parquet_rows(batch)
             yield start, rows, total
             start += len(rows)
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise BadFile(f"{name}: unreadable Parquet ({exc})") from None
 
 
-def _plain(batch: pa.RecordBatch) -> list[dict[str, Any]]:
+def parquet_rows(batch: pa.RecordBatch) -> list[dict[str, Any]]:
+    """A Parquet batch as record dicts the normaliser takes (see ``iter_parquet``)."""
     rows = batch.to_pylist()
     nested = [f.name for f in batch.schema if pa.types.is_nested(f.type)]
     # Parquet has no union type, so a writer may keep these as JSON text instead.

@@ -118,6 +118,21 @@ class Store:
             con.execute("RESET threads")
             con.execute("RESET memory_limit")
 
+    @contextmanager
+    def scanning(self, memory_limit: str = "1GB") -> Iterator[None]:
+        """Settings for the scan's queries: at most ``memory_limit``, spilling the rest to
+        ``<store>.tmp``, and no promise of row order, which lets aggregates stream."""
+        con = self.connection
+        spill = f"{self.path}.tmp".replace("'", "''")
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute(f"SET temp_directory = '{spill}'")
+        con.execute("SET preserve_insertion_order = false")
+        try:
+            yield
+        finally:
+            for name in ("memory_limit", "temp_directory", "preserve_insertion_order"):
+                con.execute(f"RESET {name}")
+
     def write(self, batch: pa.RecordBatch | pa.Table) -> Written:
         """Store the rows whose ids are new; committed every ``commit_rows`` rows."""
         if batch.num_rows == 0:

@@ -33,11 +33,6 @@ _INFRA_COLUMN = {"ip": "client_ip", "asn": "asn", "user_agent": "user_agent"}
 _HASHED_COLUMN = {"account": "account", "payment": "payment_fingerprint", "template": "template_id"}
 
 
-def _has_table(engine: Engine, name: str) -> bool:
-    found = engine.sql(f"SELECT count(*) AS n FROM information_schema.tables WHERE table_name = '{name}'")
-    return bool(found["n"][0].as_py())
-
-
 def _local_digests(engine: Engine, source: str, hasher: Hasher, kinds: set[str], columns: set[str]) -> pa.Table:
     """(kind, value, digest) for every distinct local value of the hashed kinds."""
     rows: dict[str, list[str]] = {"kind": [], "value": [], "digest": []}
@@ -62,7 +57,7 @@ def match_indicators(engine: Engine, source: str = "exchanges", hasher: Hasher |
     holds the key the peer used (same ``key_id``); address, network and user-agent
     indicators match directly.
     """
-    if not _has_table(engine, TABLE):
+    if not engine.has_table(TABLE):
         return {}
     columns = set(engine.sql(f"SELECT * FROM {source} LIMIT 0").column_names)
     parts = [

@@ -44,6 +44,9 @@ class LinkGraph:
         self.max_neighbours = max_neighbours
 
     def transform(self, links: pa.Table) -> Communities:
+        # Leiden's result depends on edge order: a fixed order makes it the same whichever
+        # engine produced the links, and in whatever order.
+        links = links.sort_by([("a", "ascending"), ("b", "ascending"), ("kind", "ascending")])
         a = links.column("a").to_pylist()
         b = links.column("b").to_pylist()
         w = links.column("weight").to_pylist()

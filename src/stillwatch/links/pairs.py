@@ -5,7 +5,8 @@ Every kind of evidence becomes keys: (kind, key, account) rows, e.g. ("tpl", tem
 fingerprint). Accounts sharing a key are paired by a self-join on the key: the LSH band join.
 
 A key held by thousands of accounts (a hydra's template, or a campus NAT) would produce
-millions of pairs. Within each key, accounts are put in a pseudo-random order and each is
+millions of pairs. Within each key, accounts are put in a pseudo-random order (md5, which
+every engine computes alike, so DuckDB and Spark pick the same pairs) and each is
 paired with the next ``neighbours`` accounts around that ring: every account still links
 into the group, with O(accounts x neighbours) pairs instead of O(accounts^2).
 """
@@ -104,7 +105,7 @@ WITH per AS (
 ),
 ranked AS (
   SELECT kind, key, account,
-         row_number() OVER (PARTITION BY kind, key ORDER BY hash(account, key)) AS r,
+         row_number() OVER (PARTITION BY kind, key ORDER BY md5(account || key)) AS r,
          count(*) OVER (PARTITION BY kind, key) AS size
   FROM {keys}
 ),

@@ -1,0 +1,29 @@
+"""``stillwatch scan`` argument handling (the scan itself: tests/test_end_to_end.py, tests/spark)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from stillwatch.cli import cli
+
+
+def test_spark_needs_logs_to_read(tmp_path: Path) -> None:
+    run = CliRunner().invoke(cli, ["scan", "--out", str(tmp_path), "--engine", "spark"])
+    assert run.exit_code == 2
+    assert "--engine spark reads LOG files" in run.output
+
+
+def test_a_spark_master_needs_the_spark_engine(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    log.write_text("")
+    run = CliRunner().invoke(cli, ["scan", str(log), "--out", str(tmp_path / "o"), "--spark-master", "local[2]"])
+    assert run.exit_code == 2
+    assert "--spark-master needs --engine spark" in run.output
+
+
+def test_a_store_is_needed_without_logs(tmp_path: Path) -> None:
+    run = CliRunner().invoke(cli, ["scan", "--out", str(tmp_path)])
+    assert run.exit_code == 2
+    assert "give LOG files to scan" in run.output
