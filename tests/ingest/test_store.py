@@ -80,3 +80,17 @@ def test_unopenable_database_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_text("this is not a database")
     with pytest.raises(StillwatchError, match="cannot open database"):
         Store(bad)
+
+
+def test_scans_run_under_a_memory_limit_and_spill_beside_the_store(db: Path) -> None:
+    with Store(db) as store:
+        store.write(_batch("a", "b"))
+        con = store.connection
+        before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        with store.scanning("300MB"):
+            limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+            spill = con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
+            assert store.count() == 2
+        after = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    assert limit.startswith("286") and after == before  # 300 MB is 286 MiB
+    assert spill == f"{db}.tmp"

@@ -72,6 +72,10 @@ class Store:
         try:
             self.connection = duckdb.connect()
             self.connection.execute("SET enable_progress_bar = false")
+            if not read_only and self.path != ":memory:":
+                # Where queries larger than memory spill; DuckDB fixes it at first use.
+                spill = f"{self.path}.tmp".replace("'", "''")
+                self.connection.execute(f"SET temp_directory = '{spill}'")
             self.connection.execute(f"ATTACH '{quoted}' AS store ({options})")
             self.connection.execute("USE store")
         except duckdb.Error as exc:
@@ -123,14 +127,12 @@ class Store:
         """Settings for the scan's queries: at most ``memory_limit``, spilling the rest to
         ``<store>.tmp``, and no promise of row order, which lets aggregates stream."""
         con = self.connection
-        spill = f"{self.path}.tmp".replace("'", "''")
         con.execute(f"SET memory_limit = '{memory_limit}'")
-        con.execute(f"SET temp_directory = '{spill}'")
         con.execute("SET preserve_insertion_order = false")
         try:
             yield
         finally:
-            for name in ("memory_limit", "temp_directory", "preserve_insertion_order"):
+            for name in ("memory_limit", "preserve_insertion_order"):
                 con.execute(f"RESET {name}")
 
     def write(self, batch: pa.RecordBatch | pa.Table) -> Written:
