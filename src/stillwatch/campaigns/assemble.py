@@ -11,7 +11,7 @@ links, so they never convict (the shared-infrastructure guard).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ class CampaignConfig:
     min_accounts: int = 5
     class_min_weight: float = 0.3
     pair_class_min: float = 0.05
+    playbook_prompts: int = 3
     member_behaviour: float = 0.2
     coordination_threshold: float = 0.3
     harvest_threshold: float = 0.3
@@ -170,7 +171,10 @@ class CampaignAssembler:
         proxy pool *and* one client fingerprint), the group being peeled until that holds
         for every member. Prompts drawn from the same public benchmarks,
         or one NAT, give one class only; an honest customer of a shared proxy pool shows no
-        harvesting. Lone accounts showing abuse form groups of their own.
+        harvesting. Abusers group with the abusers they link to directly (their abuse is
+        the proof, the link only says whose campaign it is); sharing a community with no
+        direct link (a popular jailbreak's wording) is not enough, and an abuser on its
+        own is judged on its own volume. Lone accounts showing abuse form groups of their own.
         """
         c = self.config
         out: list[Group] = []
@@ -185,12 +189,15 @@ class CampaignAssembler:
                     abusers.append(acct)
                 elif own.score >= c.member_behaviour:
                     harvesters.append(acct)
-            parts = [(f"g{cid}a", abusers)] + [
+            parts = [
+                (f"g{cid}a{i}", part)
+                for i, part in enumerate(self._connected(set(abusers), communities, self._linked))
+            ] + [
                 (f"g{cid}h{i}", part)
                 for i, part in enumerate(self._cohesive(harvesters, communities))
             ]
             for key, members in parts:
-                if len(members) >= 2 or (key.endswith("a") and members):
+                if len(members) >= 2:
                     kinds = _pair_counts(members, communities)
                     out.append(Group(key, members, len(members), kinds))
                     grouped.update(members)
@@ -213,6 +220,22 @@ class CampaignAssembler:
         floor = self.config.pair_class_min
         return weights.get("infra", 0.0) >= floor and sum(w >= floor for w in weights.values()) >= 2
 
+    def _playbook(self, shared: dict[str, int]) -> bool:
+        """One operator's prompt bank: several distinct system prompts in common.
+
+        An operator that rotates its accounts through fresh addresses, its own cards and
+        aged sign-ups still runs them all from one bank of system prompts. Honest customers
+        share one product's prompt, or a popular public one; sharing several distinct ones
+        takes a common owner (or a common public library, which is why a playbook is only
+        half the proof: every member still needs its own harvesting and the group's pooled
+        traffic must show it)."""
+        return shared.get("sys", 0) >= self.config.playbook_prompts
+
+    def _together(self, communities: Communities, acct: str, other: str) -> bool:
+        kinds = communities.edges.get(acct, {}).get(other, {})
+        shared = communities.shared.get(acct, {}).get(other, {})
+        return self._acts_with(kinds) or self._playbook(shared)
+
     def _cohesive(self, members: list[str], communities: Communities) -> list[list[str]]:
         """The groups of members that act together, after peeling away the rest.
 
@@ -229,17 +252,36 @@ class CampaignAssembler:
             changed = False
             for acct in sorted(kept):
                 by_class: dict[str, float] = {}
-                paired = False
+                paired = playbook = False
                 for other, kinds in communities.edges.get(acct, {}).items():
                     if other not in kept:
                         continue
                     paired = paired or self._acts_with(kinds)
+                    playbook = playbook or self._playbook(
+                        communities.shared.get(acct, {}).get(other, {})
+                    )
                     for kind, w in kinds.items():
                         by_class[KIND_CLASS[kind]] = by_class.get(KIND_CLASS[kind], 0.0) + w
                 spans = sum(w >= c.class_min_weight for w in by_class.values()) >= 2
-                if not (paired and spans):
+                if not ((paired and spans) or playbook):
                     kept.discard(acct)
                     changed = True
+        return self._connected(kept, communities, self._together)
+
+    def _linked(self, communities: Communities, acct: str, other: str) -> bool:
+        """Any one class of direct evidence of at least ``pair_class_min``."""
+        weights: dict[str, float] = {}
+        for kind, w in communities.edges.get(acct, {}).get(other, {}).items():
+            weights[KIND_CLASS[kind]] = weights.get(KIND_CLASS[kind], 0.0) + w
+        return any(w >= self.config.pair_class_min for w in weights.values())
+
+    def _connected(
+        self,
+        kept: set[str],
+        communities: Communities,
+        related: Callable[[Communities, str, str], bool],
+    ) -> list[list[str]]:
+        """The connected parts of the ``related`` relation among ``kept``."""
         parts: list[list[str]] = []
         seen: set[str] = set()
         for start in sorted(kept):
@@ -250,8 +292,8 @@ class CampaignAssembler:
             while stack:
                 acct = stack.pop()
                 part.append(acct)
-                for other, kinds in communities.edges.get(acct, {}).items():
-                    if other in kept and other not in seen and self._acts_with(kinds):
+                for other in communities.edges.get(acct, {}):
+                    if other in kept and other not in seen and related(communities, acct, other):
                         seen.add(other)
                         stack.append(other)
             parts.append(sorted(part))

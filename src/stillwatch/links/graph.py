@@ -23,6 +23,8 @@ class Communities:
     neighbours: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     #: within-community edges: account -> other member -> evidence kind -> weight
     edges: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    #: within-community keys shared: account -> other member -> evidence kind -> distinct keys
+    shared: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 
     def members(self) -> dict[int, list[str]]:
         out: dict[int, list[str]] = defaultdict(list)
@@ -49,6 +51,11 @@ class LinkGraph:
         w = links.column("weight").to_pylist()
         cls = links.column("class").to_pylist()
         kind = links.column("kind").to_pylist()
+        count = (
+            links.column("shared").to_pylist()
+            if "shared" in links.column_names
+            else [1] * links.num_rows
+        )
         pair_weight: dict[tuple[str, str], float] = defaultdict(float)
         for x, y, wt in zip(a, b, w):
             pair_weight[(x, y)] += float(wt)
@@ -72,7 +79,10 @@ class LinkGraph:
         edges: dict[str, dict[str, dict[str, float]]] = defaultdict(
             lambda: defaultdict(lambda: defaultdict(float))
         )
-        for x, y, wt, c, k in zip(a, b, w, cls, kind):
+        shared: dict[str, dict[str, dict[str, int]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(int))
+        )
+        for x, y, wt, c, k, m in zip(a, b, w, cls, kind, count):
             nbrs[x][y] += float(wt)
             nbrs[y][x] += float(wt)
             cid = result.membership[x]
@@ -82,8 +92,11 @@ class LinkGraph:
             inside[y][c] += float(wt)
             edges[x][y][k] += float(wt)
             edges[y][x][k] += float(wt)
+            shared[x][y][k] += int(m)
+            shared[y][x][k] += int(m)
         result.inside = {n: dict(v) for n, v in inside.items()}
         result.edges = {n: {m: dict(w) for m, w in v.items()} for n, v in edges.items()}
+        result.shared = {n: {m: dict(c) for m, c in v.items()} for n, v in shared.items()}
         result.neighbours = {
             n: sorted(v.items(), key=lambda t: -t[1])[: self.max_neighbours]
             for n, v in nbrs.items()
