@@ -179,8 +179,9 @@ class CampaignAssembler:
         c = self.config
         out: list[Group] = []
         grouped: set[str] = set()
+        harvesters: list[str] = []
         for cid, accounts in sorted(communities.members().items()):
-            abusers, harvesters = [], []
+            abusers = []
             for acct in accounts:
                 if acct in excluded or acct not in assessments:
                     continue
@@ -189,18 +190,16 @@ class CampaignAssembler:
                     abusers.append(acct)
                 elif own.score >= c.member_behaviour:
                     harvesters.append(acct)
-            parts = [
-                (f"g{cid}a{i}", part)
-                for i, part in enumerate(self._connected(set(abusers), communities, self._linked))
-            ] + [
-                (f"g{cid}h{i}", part)
-                for i, part in enumerate(self._cohesive(harvesters, communities))
-            ]
-            for key, members in parts:
-                if len(members) >= 2:
-                    kinds = _pair_counts(members, communities)
-                    out.append(Group(key, members, len(members), kinds))
-                    grouped.update(members)
+            for i, part in enumerate(self._connected(set(abusers), communities, self._linked)):
+                if len(part) >= 2:
+                    out.append(Group(f"g{cid}a{i}", part, len(part), _pair_counts(part, communities)))
+                    grouped.update(part)
+        # Coordinated harvesters are peeled across community lines: a hydra of thousands of
+        # accounts may span several communities and is still one operator.
+        for i, part in enumerate(self._cohesive(harvesters, communities)):
+            if len(part) >= 2:
+                out.append(Group(f"h{i}", part, len(part), _pair_counts(part, communities)))
+                grouped.update(part)
         for acct, a in sorted(assessments.items()):
             if (
                 acct not in grouped

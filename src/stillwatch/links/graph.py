@@ -21,9 +21,10 @@ class Communities:
     membership: dict[str, int] = field(default_factory=dict)
     inside: dict[str, dict[str, float]] = field(default_factory=dict)
     neighbours: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
-    #: within-community edges: account -> other member -> evidence kind -> weight
+    #: every linked pair, inside a community or across two: account -> other account ->
+    #: evidence kind -> weight (campaigns merge across community lines on these)
     edges: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
-    #: within-community keys shared: account -> other member -> evidence kind -> distinct keys
+    #: keys shared, for the same pairs: account -> other account -> evidence kind -> distinct keys
     shared: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 
     def members(self) -> dict[int, list[str]]:
@@ -85,15 +86,13 @@ class LinkGraph:
         for x, y, wt, c, k, m in zip(a, b, w, cls, kind, count):
             nbrs[x][y] += float(wt)
             nbrs[y][x] += float(wt)
-            cid = result.membership[x]
-            if cid != result.membership[y]:
-                continue
-            inside[x][c] += float(wt)
-            inside[y][c] += float(wt)
             edges[x][y][k] += float(wt)
             edges[y][x][k] += float(wt)
             shared[x][y][k] += int(m)
             shared[y][x][k] += int(m)
+            if result.membership[x] == result.membership[y]:
+                inside[x][c] += float(wt)
+                inside[y][c] += float(wt)
         result.inside = {n: dict(v) for n, v in inside.items()}
         result.edges = {n: {m: dict(w) for m, w in v.items()} for n, v in edges.items()}
         result.shared = {n: {m: dict(c) for m, c in v.items()} for n, v in shared.items()}
