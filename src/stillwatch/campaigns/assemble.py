@@ -171,8 +171,8 @@ class CampaignAssembler:
         proxy pool *and* one client fingerprint), the group being peeled until that holds
         for every member. Prompts drawn from the same public benchmarks,
         or one NAT, give one class only; an honest customer of a shared proxy pool shows no
-        harvesting. Abusers group with the abusers they link to directly (their abuse is
-        the proof, the link only says whose campaign it is); sharing a community with no
+        harvesting. Abusers group with the abusers of their community they link to
+        directly (their abuse is the proof, the link only says whose campaign it is); sharing a community with no
         direct link (a popular jailbreak's wording) is not enough, and an abuser on its
         own is judged on its own volume. Lone accounts showing abuse form groups of their own.
         """
@@ -267,12 +267,10 @@ class CampaignAssembler:
                     changed = True
         return self._connected(kept, communities, self._together)
 
-    def _linked(self, communities: Communities, acct: str, other: str) -> bool:
-        """Any one class of direct evidence of at least ``pair_class_min``."""
-        weights: dict[str, float] = {}
-        for kind, w in communities.edges.get(acct, {}).get(other, {}).items():
-            weights[KIND_CLASS[kind]] = weights.get(KIND_CLASS[kind], 0.0) + w
-        return any(w >= self.config.pair_class_min for w in weights.values())
+    @staticmethod
+    def _linked(communities: Communities, acct: str, other: str) -> bool:
+        """Any direct evidence at all: a shared address, card, prompt or near-duplicate."""
+        return bool(communities.edges.get(acct, {}).get(other))
 
     def _connected(
         self,
