@@ -157,6 +157,9 @@ def _pair_counts(members: list[str], communities: Communities) -> dict[str, int]
 class CampaignAssembler:
     def __init__(self, config: CampaignConfig | None = None) -> None:
         self.config = config or CampaignConfig()
+        #: after ``decide``: members of groups that act together and harvest but are too
+        #: few to convict, with the reason an analyst should look at them
+        self.related_: dict[str, Reason] = {}
 
     def groups(
         self,
@@ -296,6 +299,20 @@ class CampaignAssembler:
             parts.append(sorted(part))
         return parts
 
+    def _relate(self, group: Group, behaviour: Assessment, coordination: float) -> None:
+        n = len(group.accounts)
+        top = "; ".join(r.detail for r in behaviour.reasons[:2])
+        for acct in group.accounts:
+            others = [a for a in group.accounts if a != acct]
+            self.related_[acct] = Reason(
+                "related_harvesting",
+                noisy_or([coordination, behaviour.harvest]),
+                f"acts together with {n - 1} other account(s) of other customers "
+                f"({', '.join(others[:3])}{', ...' if n > 4 else ''}), fewer than a campaign "
+                f"needs, whose pooled traffic shows harvesting: {top}",
+                {"accounts": others},
+            )
+
     def decide(
         self,
         groups: list[Group],
@@ -305,6 +322,7 @@ class CampaignAssembler:
         """Judge each group on its pooled traffic; return the campaigns, largest first."""
         c = self.config
         found: list[Campaign] = []
+        self.related_ = {}
         for group in groups:
             profile = pooled[group.key]
             if int(profile["exchanges"]) < c.min_exchanges:
@@ -329,11 +347,23 @@ class CampaignAssembler:
             )
             convicted = abusive or coordinated
             if not convicted:
+                # Everything but the head count: a lead for an analyst, never a conviction.
+                # (Weaker groups are not leads: classmates behind one campus NAT share an
+                # address and an assignment and show a little harvest-like use.)
+                if (
+                    many_customers
+                    and coordination_score >= c.coordination_threshold
+                    and behaviour.harvest >= c.harvest_threshold
+                    and noisy_or([coordination_score, behaviour.harvest]) >= c.campaign_threshold
+                ):
+                    self._relate(group, behaviour, coordination_score)
                 continue
             reasons = sort_reasons(behaviour.reasons + coordination)
             score = noisy_or([behaviour.score] + [r.weight for r in coordination])
             found.append(Campaign("", group.accounts, profile, behaviour, reasons, score))
         found.sort(key=lambda k: (-int(k.profile["exchanges"]), k.accounts[0]))
+        convicted_accounts = {a for k in found for a in k.accounts}
+        self.related_ = {a: r for a, r in self.related_.items() if a not in convicted_accounts}
         for i, campaign in enumerate(found, start=1):
             campaign.id = f"C{i:03d}"
         return found
