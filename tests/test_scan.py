@@ -95,7 +95,7 @@ def _population() -> Population:
         for k, acct in enumerate(accts):
             pop.many(
                 acct,
-                40,
+                150,  # bulk: well over concentration_daily_volume a day
                 prompt=lambda i, a=acct: f"{a} agent task {i}: refactor the module and run tests",
                 system_text=lambda i: f"You are {tag} persona number {i % size}, a meticulous "
                 "senior engineer who explains every tool call.",

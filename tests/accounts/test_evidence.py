@@ -87,3 +87,10 @@ def test_a_proxy_customer_rotating_addresses_is_not_suspicious_on_that_alone() -
 
 def test_a_few_networks_are_not_rotation() -> None:
     assert SCORER.assess(profile(distinct_ips=12, distinct_asns=6)).reasons == []
+
+
+def test_concentration_needs_bulk_volume() -> None:
+    # A student's homework is all coding and maths, a handful of prompts a day.
+    homework = profile(exchanges=60, active_days=10, cat_coding=0.6, cat_reasoning_math=0.4,
+                       cat_general_chat=0.0)
+    assert SCORER.assess(homework).reasons == []

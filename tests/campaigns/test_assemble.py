@@ -106,3 +106,15 @@ def test_abusers_sharing_only_a_community_are_judged_alone() -> None:
     groups = CampaignAssembler().groups(comms, {"a": loud, "b": loud, "lone": loud}, set())
     assert sorted(g.accounts for g in groups) == [["a", "b"], ["lone"]]
     assert [g.key for g in groups if g.accounts == ["lone"]] == ["a:lone"]
+
+
+def test_a_shared_slash_24_alone_is_not_shared_infrastructure() -> None:
+    # A home user whose ISP block also holds residential proxy exits, using the same SDK.
+    hydra = {"infra": 1.0, "client": 1.0}
+    comms = _communities({("a", "b"): hydra, ("b", "c"): hydra, ("a", "c"): hydra})
+    for other in "abc":
+        comms.edges.setdefault("home", {})[other] = {"net": 0.075, "client": 0.3}
+        comms.edges[other]["home"] = {"net": 0.075, "client": 0.3}
+    comms.membership["home"] = 0
+    groups = CampaignAssembler().groups(comms, dict.fromkeys(["a", "b", "c", "home"], HARVEST), set())
+    assert [g.accounts for g in groups] == [["a", "b", "c"]]

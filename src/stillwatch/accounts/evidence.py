@@ -38,6 +38,7 @@ class BehaviourConfig:
     concentration_share: float = 0.8
     concentration_lift: float = 2.0
     concentration_reference: float = 0.4
+    concentration_daily_volume: float = 20.0
     template_share: float = 0.5
     single_turn_share: float = 0.95
     round_clock_hours: int = 22
@@ -137,7 +138,10 @@ def output_appetite(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) ->
 def capability_concentration(
     p: Profile, pop: Mapping[str, float], c: BehaviourConfig
 ) -> Reason | None:
-    if p["exchanges"] < c.min_exchanges:
+    # Per account and active day: a student's homework is all coding and maths too, a few
+    # dozen prompts a day; harvesting is bulk.
+    daily = int(p["exchanges"]) / max(int(p["accounts"]) * int(p["active_days"]), 1)
+    if p["exchanges"] < c.min_exchanges or daily < c.concentration_daily_volume:
         return None
     shares = {cat: float(p[f"cat_{cat}"]) for cat in TARGET_CATEGORIES}
     share = sum(shares.values())

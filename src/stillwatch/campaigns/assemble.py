@@ -220,7 +220,11 @@ class CampaignAssembler:
         for kind, w in pair.items():
             weights[KIND_CLASS[kind]] = weights.get(KIND_CLASS[kind], 0.0) + w
         floor = self.config.pair_class_min
-        return weights.get("infra", 0.0) >= floor and sum(w >= floor for w in weights.values()) >= 2
+        # A shared /24 alone is a neighbourhood, not shared infrastructure: residential
+        # proxy exits sit on the same ISP blocks as the people who live there.
+        if weights.get("infra", 0.0) - pair.get("net", 0.0) < floor:
+            return False
+        return sum(w >= floor for w in weights.values()) >= 2
 
     def _playbook(self, shared: dict[str, int]) -> bool:
         """One operator's prompt bank: several distinct system prompts in common.
