@@ -75,29 +75,40 @@ class LinkGraph:
             seed=self.seed,
         )
         result.membership = {n: int(partition.membership[index[n]]) for n in names}
+        # One evidence map per pair, shared by both directions (read-only downstream): the
+        # per-row work stays one dict update, whatever the number of communities.
+        by_pair: dict[tuple[str, str], dict[str, float]] = {}
+        counts: dict[tuple[str, str], dict[str, int]] = {}
         inside: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        nbrs: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        edges: dict[str, dict[str, dict[str, float]]] = defaultdict(
-            lambda: defaultdict(lambda: defaultdict(float))
-        )
-        shared: dict[str, dict[str, dict[str, int]]] = defaultdict(
-            lambda: defaultdict(lambda: defaultdict(int))
-        )
+        member = result.membership
         for x, y, wt, c, k, m in zip(a, b, w, cls, kind, count):
-            nbrs[x][y] += float(wt)
-            nbrs[y][x] += float(wt)
-            edges[x][y][k] += float(wt)
-            edges[y][x][k] += float(wt)
-            shared[x][y][k] += int(m)
-            shared[y][x][k] += int(m)
-            if result.membership[x] == result.membership[y]:
+            pair = (x, y)
+            ev = by_pair.get(pair)
+            if ev is None:
+                ev = by_pair[pair] = {}
+                counts[pair] = {}
+            ev[k] = ev.get(k, 0.0) + float(wt)
+            counts[pair][k] = counts[pair].get(k, 0) + int(m)
+            if member[x] == member[y]:
                 inside[x][c] += float(wt)
                 inside[y][c] += float(wt)
+        edges: dict[str, dict[str, dict[str, float]]] = {}
+        shared: dict[str, dict[str, dict[str, int]]] = {}
+        nbrs: dict[str, dict[str, float]] = {}
+        for (x, y), ev in by_pair.items():
+            n = counts[(x, y)]
+            edges.setdefault(x, {})[y] = ev
+            edges.setdefault(y, {})[x] = ev
+            shared.setdefault(x, {})[y] = n
+            shared.setdefault(y, {})[x] = n
+            total = pair_weight[(x, y)]
+            nbrs.setdefault(x, {})[y] = total
+            nbrs.setdefault(y, {})[x] = total
         result.inside = {n: dict(v) for n, v in inside.items()}
-        result.edges = {n: {m: dict(w) for m, w in v.items()} for n, v in edges.items()}
-        result.shared = {n: {m: dict(c) for m, c in v.items()} for n, v in shared.items()}
+        result.edges = edges
+        result.shared = shared
         result.neighbours = {
-            n: sorted(v.items(), key=lambda t: -t[1])[: self.max_neighbours]
+            n: sorted(v.items(), key=lambda t: (-t[1], t[0]))[: self.max_neighbours]
             for n, v in nbrs.items()
         }
         return result
