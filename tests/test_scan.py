@@ -90,6 +90,41 @@ def _population() -> Population:
         elicit_score=lambda i: 0.9 if i % 3 == 0 else 0.0,
         org="partner-org",
     )
+    # An operator's accounts with their own addresses and orgs, run from one bank of system
+    # prompts: no shared infrastructure, one playbook.
+    def bank(accts: list[str], size: int, tag: str) -> None:
+        for k, acct in enumerate(accts):
+            pop.many(
+                acct,
+                150,  # bulk: well over concentration_daily_volume a day
+                prompt=lambda i, a=acct: f"{a} agent task {i}: refactor the module and run tests",
+                system_text=lambda i: f"You are {tag} persona number {i % size}, a meticulous "
+                "senior engineer who explains every tool call.",
+                system_template_id=lambda i: hash((tag, i % size)) % 2**62,
+                category="agentic_tool_use",
+                max_tokens=32000,
+                n=4,
+                n_tool=lambda i: i % 2,
+                client_ip=f"100.{len(tag)}.{k}.7",  # a network of its own
+                org=f"org-{acct}",
+            )
+
+    bank(list(accounts("bankop", 6)), 6, "op")
+    bank(list(accounts("smallop", 3)), 6, "smallop")
+    # Customers of one product: the same single system prompt, heavy use, no common owner.
+    for k, acct in enumerate(accounts("product", 6)):
+        pop.many(
+            acct,
+            40,
+            prompt=lambda i, a=acct: f"{a} asks the product assistant about order {i}",
+            system_text="You are the assistant of Example Shop. Be brief and friendly always.",
+            system_template_id=4242,
+            category="agentic_tool_use",
+            max_tokens=32000,
+            n=4,
+            client_ip=f"100.99.{k}.7",
+            org=f"org-{acct}",
+        )
     return pop
 
 
@@ -135,6 +170,27 @@ def test_authorized_partner_is_never_campaign(result) -> None:
     v = _verdicts(result)["partner"]
     assert v.verdict == "authorized"
     assert all("partner" not in c.accounts for c in result.campaigns)
+
+
+def test_a_shared_bank_of_system_prompts_is_one_campaign_without_shared_infrastructure(
+    result,
+) -> None:
+    v = _verdicts(result)
+    ids = {v[a].campaign for a in accounts("bankop", 6)}
+    assert all(v[a].verdict == "campaign" for a in accounts("bankop", 6))
+    assert len(ids) == 1
+
+
+def test_one_shared_product_prompt_does_not_convict(result) -> None:
+    v = _verdicts(result)
+    assert all(v[a].verdict != "campaign" for a in accounts("product", 6))
+
+
+def test_too_few_accounts_acting_together_are_a_lead_not_a_campaign(result) -> None:
+    v = _verdicts(result)
+    for acct in accounts("smallop", 3):
+        assert v[acct].verdict == "suspicious", v[acct].reasons
+        assert any(r.signal == "related_harvesting" for r in v[acct].reasons)
 
 
 def test_results_follow_the_contract(result, tmp_path) -> None:

@@ -6,7 +6,9 @@ documented rule:
 * an account on the authorized list (by account or org) is ``authorized``, whatever it does;
 * a member of a campaign is ``campaign``;
 * an account whose own evidence scores at least ``suspicious_threshold`` is ``suspicious``:
-  worth a look, never enforced;
+  worth a look, never enforced; so is a member of a group that acts together and harvests
+  like a campaign but has fewer accounts than one needs (its ``related_harvesting`` reason
+  counts towards the score);
 * everything else is ``clear``.
 """
 
@@ -61,6 +63,7 @@ class VerdictPolicy:
         campaigns: list[Campaign],
         authorized: set[str],
         neighbours: Mapping[str, list[tuple[str, float]]] | None = None,
+        related: Mapping[str, Reason] | None = None,
     ) -> list[Verdict]:
         member_of = {a: camp for camp in campaigns for a in camp.accounts}
         out: list[Verdict] = []
@@ -87,10 +90,12 @@ class VerdictPolicy:
                         {"campaign": camp.id},
                     )
                 )
-            elif own.score >= self.config.suspicious_threshold:
-                verdict, score, cid = "suspicious", own.score, None
             else:
-                verdict, score, cid = "clear", own.score, None
+                score, cid = own.score, None
+                if related and acct in related:
+                    reasons.append(related[acct])
+                    score = noisy_or([own.score, related[acct].weight])
+                verdict = "suspicious" if score >= self.config.suspicious_threshold else "clear"
             if neighbours and acct in neighbours and verdict != "clear":
                 top = neighbours[acct][:3]
                 reasons.append(

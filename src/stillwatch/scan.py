@@ -127,7 +127,8 @@ class Scanner:
         pooled = timed("pool", lambda: self._pool(engine, source, profiler, groups))
         campaigns = assembler.decide(groups, pooled, scorer)
         verdicts = VerdictPolicy(cfg.decisions).decide(
-            profiles, assessments, campaigns, self.authorized, communities.neighbours
+            profiles, assessments, campaigns, self.authorized, communities.neighbours,
+            assembler.related_,
         )
         return ScanResult(verdicts, campaigns, links, timings)
 

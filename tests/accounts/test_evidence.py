@@ -19,7 +19,7 @@ def profile(**overrides: object) -> dict:
         "logprobs": 0.0, "top_template_count": 10, "distinct_templates": 200,
         "single_turn": 0.5, "active_hours": 12, "hour_entropy": 0.7, "young_accounts": 0.0,
         "pivot_share": 0.0, "pivot_model": None, "first_seen": T, "account_created": T,
-        "active_days": 10,
+        "active_days": 10, "high_effort": 0.0, "distinct_ips": 2, "distinct_asns": 1,
     }
     base.update({f"cat_{c}": 0.0 for c in ALL_CATEGORIES})
     base["cat_general_chat"] = 1.0
@@ -35,12 +35,14 @@ CASES = [
     ({"cat_rubric_grading": 0.8, "cat_general_chat": 0.2}, "rubric_grading"),
     ({"cat_sensitive_rewrite": 0.7, "cat_general_chat": 0.3}, "sensitive_rewrite"),
     ({"near_max_tokens": 0.9, "multi_n": 0.8}, "output_appetite"),
+    ({"high_effort": 0.95}, "output_appetite"),
     ({"cat_agentic_tool_use": 0.95, "cat_general_chat": 0.05}, "capability_concentration"),
     ({"top_template_count": 300}, "templated_prompts"),
     ({"single_turn": 1.0}, "single_turn_harvest"),
     ({"active_hours": 24, "hour_entropy": 0.99}, "round_the_clock"),
     ({"young_accounts": 1.0}, "fresh_accounts"),
     ({"pivot_share": 0.6, "pivot_model": "m2"}, "model_pivot"),
+    ({"distinct_ips": 300, "distinct_asns": 80}, "address_rotation"),
 ]
 
 
@@ -67,3 +69,28 @@ def test_harvest_needs_volume() -> None:
 def test_noisy_or_stays_in_range() -> None:
     assert noisy_or([]) == 0.0
     assert 0.0 <= noisy_or([0.9, 0.9, 1.5, -1.0]) <= 1.0
+
+
+def test_harvesters_dominating_the_population_do_not_hide_their_concentration() -> None:
+    # Two thirds of the exchanges are one harvester's: the observed share is its own.
+    harvester = profile(exchanges=8000, cat_agentic_tool_use=0.95, cat_general_chat=0.05)
+    scorer = BehaviourScorer().fit([harvester, profile(exchanges=4000)])
+    assert scorer.population_["agentic_tool_use"] > 0.6
+    assert "capability_concentration" in [r.signal for r in scorer.assess(harvester).reasons]
+
+
+def test_a_proxy_customer_rotating_addresses_is_not_suspicious_on_that_alone() -> None:
+    a = SCORER.assess(profile(distinct_ips=40, distinct_asns=30))
+    assert [r.signal for r in a.reasons] == ["address_rotation"]
+    assert a.score < 0.2  # below what it takes to join a coordinated group
+
+
+def test_a_few_networks_are_not_rotation() -> None:
+    assert SCORER.assess(profile(distinct_ips=12, distinct_asns=6)).reasons == []
+
+
+def test_concentration_needs_bulk_volume() -> None:
+    # A student's homework is all coding and maths, a handful of prompts a day.
+    homework = profile(exchanges=60, active_days=10, cat_coding=0.6, cat_reasoning_math=0.4,
+                       cat_general_chat=0.0)
+    assert SCORER.assess(homework).reasons == []

@@ -57,3 +57,64 @@ def test_abuse_groups_need_each_members_own_volume() -> None:
     comms = _communities({("a", "b"): {"infra": 1.0}})
     groups = CampaignAssembler().groups(comms, {"a": loud, "b": quiet}, set())
     assert [g.accounts for g in groups] == [["a"]]
+
+
+def _with_shared(c: Communities, pairs: dict[tuple[str, str], int], cid: int = 0) -> Communities:
+    """Add system-prompt links: each pair shares this many distinct system prompts."""
+    for (a, b), n in pairs.items():
+        for x, y in ((a, b), (b, a)):
+            c.membership[x] = cid
+            c.edges.setdefault(x, {}).setdefault(y, {})["sys"] = 0.6
+            c.shared.setdefault(x, {}).setdefault(y, {})["sys"] = n
+    return c
+
+
+def test_a_bank_of_shared_system_prompts_joins_accounts_with_no_shared_infrastructure() -> None:
+    ring = {("a", "b"): 12, ("b", "c"): 9, ("c", "d"): 15, ("d", "a"): 10}
+    comms = _with_shared(Communities(), ring)
+    groups = CampaignAssembler().groups(comms, dict.fromkeys("abcd", HARVEST), set())
+    assert [g.accounts for g in groups] == [["a", "b", "c", "d"]]
+
+
+def test_one_popular_system_prompt_does_not_join_accounts() -> None:
+    # Honest customers of one product (or a public prompt library) share one or two prompts.
+    ring = {("a", "b"): 1, ("b", "c"): 2, ("c", "d"): 1, ("d", "a"): 2}
+    comms = _with_shared(Communities(), ring)
+    groups = CampaignAssembler().groups(comms, dict.fromkeys("abcd", HARVEST), set())
+    assert groups == []
+
+
+def test_a_shared_prompt_bank_without_harvesting_does_not_join() -> None:
+    idle = Assessment(abuse=0.0, harvest=0.05, reasons=[])
+    comms = _with_shared(Communities(), {("a", "b"): 20, ("b", "c"): 20})
+    groups = CampaignAssembler().groups(comms, dict.fromkeys("abc", idle), set())
+    assert groups == []
+
+
+def test_harvesters_in_two_communities_acting_together_are_one_group() -> None:
+    both = {"infra": 1.0, "client": 1.0}
+    comms = _communities({("a", "b"): both, ("b", "c"): both, ("c", "d"): both})
+    comms.membership.update({"c": 1, "d": 1})  # Leiden cut the group in two
+    groups = CampaignAssembler().groups(comms, dict.fromkeys("abcd", HARVEST), set())
+    assert [g.accounts for g in groups] == [["a", "b", "c", "d"]]
+
+
+def test_abusers_sharing_only_a_community_are_judged_alone() -> None:
+    loud = Assessment(abuse=0.9, harvest=0.0, reasons=[], abuse_prompts=50)
+    comms = _communities({("a", "b"): {"infra": 1.0}})
+    comms.membership["lone"] = 0  # in the community, no direct link to either
+    groups = CampaignAssembler().groups(comms, {"a": loud, "b": loud, "lone": loud}, set())
+    assert sorted(g.accounts for g in groups) == [["a", "b"], ["lone"]]
+    assert [g.key for g in groups if g.accounts == ["lone"]] == ["a:lone"]
+
+
+def test_a_shared_slash_24_alone_is_not_shared_infrastructure() -> None:
+    # A home user whose ISP block also holds residential proxy exits, using the same SDK.
+    hydra = {"infra": 1.0, "client": 1.0}
+    comms = _communities({("a", "b"): hydra, ("b", "c"): hydra, ("a", "c"): hydra})
+    for other in "abc":
+        comms.edges.setdefault("home", {})[other] = {"net": 0.075, "client": 0.3}
+        comms.edges[other]["home"] = {"net": 0.075, "client": 0.3}
+    comms.membership["home"] = 0
+    groups = CampaignAssembler().groups(comms, dict.fromkeys(["a", "b", "c", "home"], HARVEST), set())
+    assert [g.accounts for g in groups] == [["a", "b", "c"]]

@@ -37,6 +37,8 @@ class BehaviourConfig:
     appetite_share: float = 0.5
     concentration_share: float = 0.8
     concentration_lift: float = 2.0
+    concentration_reference: float = 0.4
+    concentration_daily_volume: float = 20.0
     template_share: float = 0.5
     single_turn_share: float = 0.95
     round_clock_hours: int = 22
@@ -45,6 +47,7 @@ class BehaviourConfig:
     young_share: float = 0.5
     young_daily_volume: float = 10.0
     pivot_share: float = 0.4
+    rotation_networks: int = 20
 
 
 def _ramp(x: float, lo: float, hi: float) -> float:
@@ -117,6 +120,8 @@ def output_appetite(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) ->
         "max_tokens near the model maximum": float(p["near_max_tokens"]),
         "n > 1": float(p["multi_n"]),
         "logprobs": float(p["logprobs"]),
+        # the most reasoning the model will spend: longer traces to learn from
+        "reasoning_effort high": float(p["high_effort"]),
     }
     hits = {k: v for k, v in parts.items() if v >= c.appetite_share}
     if p["exchanges"] < c.min_exchanges or not hits:
@@ -133,12 +138,20 @@ def output_appetite(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) ->
 def capability_concentration(
     p: Profile, pop: Mapping[str, float], c: BehaviourConfig
 ) -> Reason | None:
-    if p["exchanges"] < c.min_exchanges:
+    # Per account and active day: a student's homework is all coding and maths too, a few
+    # dozen prompts a day; harvesting is bulk.
+    daily = int(p["exchanges"]) / max(int(p["accounts"]) * int(p["active_days"]), 1)
+    if p["exchanges"] < c.min_exchanges or daily < c.concentration_daily_volume:
         return None
     shares = {cat: float(p[f"cat_{cat}"]) for cat in TARGET_CATEGORIES}
     share = sum(shares.values())
     top = max(shares, key=lambda k: shares[k])
-    base = sum(pop.get(cat, 0.0) for cat in TARGET_CATEGORIES) or 1e-9
+    # The observed population share, but never above the reference share of ordinary
+    # traffic: where harvesters carry most of the exchanges (reported-2026 has them at two
+    # thirds), the population's share is theirs and would hide them.
+    observed = sum(pop.get(cat, 0.0) for cat in TARGET_CATEGORIES)
+    base = min(observed, c.concentration_reference) if observed > 0 else c.concentration_reference
+    base = max(base, 1e-9)
     lift = share / base
     if share < c.concentration_share or lift < c.concentration_lift:
         return None
@@ -223,6 +236,23 @@ def model_pivot(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Rea
     )
 
 
+def address_rotation(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Reason | None:
+    # One customer's servers sit in one or two networks and a person's home in one; requests
+    # arriving from dozens of autonomous systems are a rotating proxy pool, the hydra
+    # networks' way of hiding many accounts' shared origin. Honest proxy customers rotate
+    # too, so this is supporting evidence only.
+    nets = int(p["distinct_asns"])
+    if p["exchanges"] < c.min_exchanges or nets < c.rotation_networks:
+        return None
+    return Reason(
+        "address_rotation",
+        0.15,
+        f"requests arrive from {int(p['distinct_ips'])} addresses in {nets} networks "
+        "(a rotating proxy pool)",
+        {"ips": int(p["distinct_ips"]), "networks": nets},
+    )
+
+
 ABUSE_RULES: tuple[Rule, ...] = (reasoning_elicitation, prompt_extraction)
 HARVEST_RULES: tuple[Rule, ...] = (
     rubric_grading,
@@ -234,6 +264,7 @@ HARVEST_RULES: tuple[Rule, ...] = (
     round_the_clock,
     fresh_accounts,
     model_pivot,
+    address_rotation,
 )
 
 

@@ -11,7 +11,7 @@ links, so they never convict (the shared-infrastructure guard).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ class CampaignConfig:
     min_accounts: int = 5
     class_min_weight: float = 0.3
     pair_class_min: float = 0.05
+    playbook_prompts: int = 3
     member_behaviour: float = 0.2
     coordination_threshold: float = 0.3
     harvest_threshold: float = 0.3
@@ -156,6 +157,9 @@ def _pair_counts(members: list[str], communities: Communities) -> dict[str, int]
 class CampaignAssembler:
     def __init__(self, config: CampaignConfig | None = None) -> None:
         self.config = config or CampaignConfig()
+        #: after ``decide``: members of groups that act together and harvest but are too
+        #: few to convict, with the reason an analyst should look at them
+        self.related_: dict[str, Reason] = {}
 
     def groups(
         self,
@@ -170,13 +174,17 @@ class CampaignAssembler:
         proxy pool *and* one client fingerprint), the group being peeled until that holds
         for every member. Prompts drawn from the same public benchmarks,
         or one NAT, give one class only; an honest customer of a shared proxy pool shows no
-        harvesting. Lone accounts showing abuse form groups of their own.
+        harvesting. Abusers group with the abusers of their community they link to
+        directly (their abuse is the proof, the link only says whose campaign it is); sharing a community with no
+        direct link (a popular jailbreak's wording) is not enough, and an abuser on its
+        own is judged on its own volume. Lone accounts showing abuse form groups of their own.
         """
         c = self.config
         out: list[Group] = []
         grouped: set[str] = set()
+        harvesters: list[str] = []
         for cid, accounts in sorted(communities.members().items()):
-            abusers, harvesters = [], []
+            abusers = []
             for acct in accounts:
                 if acct in excluded or acct not in assessments:
                     continue
@@ -185,15 +193,16 @@ class CampaignAssembler:
                     abusers.append(acct)
                 elif own.score >= c.member_behaviour:
                     harvesters.append(acct)
-            parts = [(f"g{cid}a", abusers)] + [
-                (f"g{cid}h{i}", part)
-                for i, part in enumerate(self._cohesive(harvesters, communities))
-            ]
-            for key, members in parts:
-                if len(members) >= 2 or (key.endswith("a") and members):
-                    kinds = _pair_counts(members, communities)
-                    out.append(Group(key, members, len(members), kinds))
-                    grouped.update(members)
+            for i, part in enumerate(self._connected(set(abusers), communities, self._linked)):
+                if len(part) >= 2:
+                    out.append(Group(f"g{cid}a{i}", part, len(part), _pair_counts(part, communities)))
+                    grouped.update(part)
+        # Coordinated harvesters are peeled across community lines: a hydra of thousands of
+        # accounts may span several communities and is still one operator.
+        for i, part in enumerate(self._cohesive(harvesters, communities)):
+            if len(part) >= 2:
+                out.append(Group(f"h{i}", part, len(part), _pair_counts(part, communities)))
+                grouped.update(part)
         for acct, a in sorted(assessments.items()):
             if (
                 acct not in grouped
@@ -211,7 +220,27 @@ class CampaignAssembler:
         for kind, w in pair.items():
             weights[KIND_CLASS[kind]] = weights.get(KIND_CLASS[kind], 0.0) + w
         floor = self.config.pair_class_min
-        return weights.get("infra", 0.0) >= floor and sum(w >= floor for w in weights.values()) >= 2
+        # A shared /24 alone is a neighbourhood, not shared infrastructure: residential
+        # proxy exits sit on the same ISP blocks as the people who live there.
+        if weights.get("infra", 0.0) - pair.get("net", 0.0) < floor:
+            return False
+        return sum(w >= floor for w in weights.values()) >= 2
+
+    def _playbook(self, shared: dict[str, int]) -> bool:
+        """One operator's prompt bank: several distinct system prompts in common.
+
+        An operator that rotates its accounts through fresh addresses, its own cards and
+        aged sign-ups still runs them all from one bank of system prompts. Honest customers
+        share one product's prompt, or a popular public one; sharing several distinct ones
+        takes a common owner (or a common public library, which is why a playbook is only
+        half the proof: every member still needs its own harvesting and the group's pooled
+        traffic must show it)."""
+        return shared.get("sys", 0) >= self.config.playbook_prompts
+
+    def _together(self, communities: Communities, acct: str, other: str) -> bool:
+        kinds = communities.edges.get(acct, {}).get(other, {})
+        shared = communities.shared.get(acct, {}).get(other, {})
+        return self._acts_with(kinds) or self._playbook(shared)
 
     def _cohesive(self, members: list[str], communities: Communities) -> list[list[str]]:
         """The groups of members that act together, after peeling away the rest.
@@ -229,17 +258,34 @@ class CampaignAssembler:
             changed = False
             for acct in sorted(kept):
                 by_class: dict[str, float] = {}
-                paired = False
+                paired = playbook = False
                 for other, kinds in communities.edges.get(acct, {}).items():
                     if other not in kept:
                         continue
                     paired = paired or self._acts_with(kinds)
+                    playbook = playbook or self._playbook(
+                        communities.shared.get(acct, {}).get(other, {})
+                    )
                     for kind, w in kinds.items():
                         by_class[KIND_CLASS[kind]] = by_class.get(KIND_CLASS[kind], 0.0) + w
                 spans = sum(w >= c.class_min_weight for w in by_class.values()) >= 2
-                if not (paired and spans):
+                if not ((paired and spans) or playbook):
                     kept.discard(acct)
                     changed = True
+        return self._connected(kept, communities, self._together)
+
+    @staticmethod
+    def _linked(communities: Communities, acct: str, other: str) -> bool:
+        """Any direct evidence at all: a shared address, card, prompt or near-duplicate."""
+        return bool(communities.edges.get(acct, {}).get(other))
+
+    def _connected(
+        self,
+        kept: set[str],
+        communities: Communities,
+        related: Callable[[Communities, str, str], bool],
+    ) -> list[list[str]]:
+        """The connected parts of the ``related`` relation among ``kept``."""
         parts: list[list[str]] = []
         seen: set[str] = set()
         for start in sorted(kept):
@@ -250,12 +296,26 @@ class CampaignAssembler:
             while stack:
                 acct = stack.pop()
                 part.append(acct)
-                for other, kinds in communities.edges.get(acct, {}).items():
-                    if other in kept and other not in seen and self._acts_with(kinds):
+                for other in communities.edges.get(acct, {}):
+                    if other in kept and other not in seen and related(communities, acct, other):
                         seen.add(other)
                         stack.append(other)
             parts.append(sorted(part))
         return parts
+
+    def _relate(self, group: Group, behaviour: Assessment, coordination: float) -> None:
+        n = len(group.accounts)
+        top = "; ".join(r.detail for r in behaviour.reasons[:2])
+        for acct in group.accounts:
+            others = [a for a in group.accounts if a != acct]
+            self.related_[acct] = Reason(
+                "related_harvesting",
+                noisy_or([coordination, behaviour.harvest]),
+                f"acts together with {n - 1} other account(s) of other customers "
+                f"({', '.join(others[:3])}{', ...' if n > 4 else ''}), fewer than a campaign "
+                f"needs, whose pooled traffic shows harvesting: {top}",
+                {"accounts": others},
+            )
 
     def decide(
         self,
@@ -266,6 +326,7 @@ class CampaignAssembler:
         """Judge each group on its pooled traffic; return the campaigns, largest first."""
         c = self.config
         found: list[Campaign] = []
+        self.related_ = {}
         for group in groups:
             profile = pooled[group.key]
             if int(profile["exchanges"]) < c.min_exchanges:
@@ -290,11 +351,23 @@ class CampaignAssembler:
             )
             convicted = abusive or coordinated
             if not convicted:
+                # Everything but the head count: a lead for an analyst, never a conviction.
+                # (Weaker groups are not leads: classmates behind one campus NAT share an
+                # address and an assignment and show a little harvest-like use.)
+                if (
+                    many_customers
+                    and coordination_score >= c.coordination_threshold
+                    and behaviour.harvest >= c.harvest_threshold
+                    and noisy_or([coordination_score, behaviour.harvest]) >= c.campaign_threshold
+                ):
+                    self._relate(group, behaviour, coordination_score)
                 continue
             reasons = sort_reasons(behaviour.reasons + coordination)
             score = noisy_or([behaviour.score] + [r.weight for r in coordination])
             found.append(Campaign("", group.accounts, profile, behaviour, reasons, score))
         found.sort(key=lambda k: (-int(k.profile["exchanges"]), k.accounts[0]))
+        convicted_accounts = {a for k in found for a in k.accounts}
+        self.related_ = {a: r for a, r in self.related_.items() if a not in convicted_accounts}
         for i, campaign in enumerate(found, start=1):
             campaign.id = f"C{i:03d}"
         return found

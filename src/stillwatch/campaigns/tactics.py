@@ -44,6 +44,7 @@ REASON_TACTIC: dict[str, str] = {
     "linked_accounts": "hydra_accounts",
     "shared_infrastructure": "shared_infrastructure",
     "proxy_network": "proxy_network",
+    "address_rotation": "proxy_network",
     "batch_created_accounts": "batch_created_accounts",
 }
 

@@ -21,8 +21,11 @@ class Communities:
     membership: dict[str, int] = field(default_factory=dict)
     inside: dict[str, dict[str, float]] = field(default_factory=dict)
     neighbours: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
-    #: within-community edges: account -> other member -> evidence kind -> weight
+    #: every linked pair, inside a community or across two: account -> other account ->
+    #: evidence kind -> weight (campaigns merge across community lines on these)
     edges: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    #: keys shared, for the same pairs: account -> other account -> evidence kind -> distinct keys
+    shared: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 
     def members(self) -> dict[int, list[str]]:
         out: dict[int, list[str]] = defaultdict(list)
@@ -52,6 +55,11 @@ class LinkGraph:
         w = links.column("weight").to_pylist()
         cls = links.column("class").to_pylist()
         kind = links.column("kind").to_pylist()
+        count = (
+            links.column("shared").to_pylist()
+            if "shared" in links.column_names
+            else [1] * links.num_rows
+        )
         pair_weight: dict[tuple[str, str], float] = defaultdict(float)
         for x, y, wt in zip(a, b, w):
             pair_weight[(x, y)] += float(wt)
@@ -70,25 +78,40 @@ class LinkGraph:
             seed=self.seed,
         )
         result.membership = {n: int(partition.membership[index[n]]) for n in names}
+        # One evidence map per pair, shared by both directions (read-only downstream): the
+        # per-row work stays one dict update, whatever the number of communities.
+        by_pair: dict[tuple[str, str], dict[str, float]] = {}
+        counts: dict[tuple[str, str], dict[str, int]] = {}
         inside: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        nbrs: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        edges: dict[str, dict[str, dict[str, float]]] = defaultdict(
-            lambda: defaultdict(lambda: defaultdict(float))
-        )
-        for x, y, wt, c, k in zip(a, b, w, cls, kind):
-            nbrs[x][y] += float(wt)
-            nbrs[y][x] += float(wt)
-            cid = result.membership[x]
-            if cid != result.membership[y]:
-                continue
-            inside[x][c] += float(wt)
-            inside[y][c] += float(wt)
-            edges[x][y][k] += float(wt)
-            edges[y][x][k] += float(wt)
+        member = result.membership
+        for x, y, wt, c, k, m in zip(a, b, w, cls, kind, count):
+            pair = (x, y)
+            ev = by_pair.get(pair)
+            if ev is None:
+                ev = by_pair[pair] = {}
+                counts[pair] = {}
+            ev[k] = ev.get(k, 0.0) + float(wt)
+            counts[pair][k] = counts[pair].get(k, 0) + int(m)
+            if member[x] == member[y]:
+                inside[x][c] += float(wt)
+                inside[y][c] += float(wt)
+        edges: dict[str, dict[str, dict[str, float]]] = {}
+        shared: dict[str, dict[str, dict[str, int]]] = {}
+        nbrs: dict[str, dict[str, float]] = {}
+        for (x, y), ev in by_pair.items():
+            n = counts[(x, y)]
+            edges.setdefault(x, {})[y] = ev
+            edges.setdefault(y, {})[x] = ev
+            shared.setdefault(x, {})[y] = n
+            shared.setdefault(y, {})[x] = n
+            total = pair_weight[(x, y)]
+            nbrs.setdefault(x, {})[y] = total
+            nbrs.setdefault(y, {})[x] = total
         result.inside = {n: dict(v) for n, v in inside.items()}
-        result.edges = {n: {m: dict(w) for m, w in v.items()} for n, v in edges.items()}
+        result.edges = edges
+        result.shared = shared
         result.neighbours = {
-            n: sorted(v.items(), key=lambda t: -t[1])[: self.max_neighbours]
+            n: sorted(v.items(), key=lambda t: (-t[1], t[0]))[: self.max_neighbours]
             for n, v in nbrs.items()
         }
         return result

@@ -1,0 +1,33 @@
+"""The community graph keeps, for every linked pair, its evidence and its shared-key counts."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from stillwatch.links.graph import LinkGraph
+
+
+def _links(rows: list[tuple[str, str, str, str, int, float]]) -> pa.Table:
+    kind, cls, a, b, shared, weight = zip(*rows)
+    return pa.table({"kind": list(kind), "class": list(cls), "a": list(a), "b": list(b),
+                     "shared": list(shared), "weight": list(weight)})
+
+
+def test_shared_key_counts_are_kept_per_pair_and_kind() -> None:
+    comms = LinkGraph().transform(_links([
+        ("sys", "content", "a", "b", 12, 0.6),
+        ("ip", "infra", "a", "b", 1, 0.3),
+    ]))
+    assert comms.shared["a"]["b"] == {"sys": 12, "ip": 1}
+    assert comms.shared["b"]["a"]["sys"] == 12
+
+
+def test_edges_across_communities_are_kept_but_not_counted_inside() -> None:
+    # Two tight triangles joined by one weak edge: Leiden separates them.
+    rows = [("ip", "infra", x, y, 1, 5.0) for x, y in (("a", "b"), ("b", "c"), ("a", "c"),
+                                                         ("d", "e"), ("e", "f"), ("d", "f"))]
+    rows.append(("tpl", "content", "c", "d", 1, 0.01))
+    comms = LinkGraph(resolution=1.0).transform(_links(rows))
+    assert comms.membership["c"] != comms.membership["d"]
+    assert comms.edges["c"]["d"] == {"tpl": 0.01}
+    assert "content" not in comms.inside["c"]
