@@ -128,7 +128,11 @@ def main() -> None:
         work = args.out / name
         log = simulate(SIZES[name], args.seed, work / "sim")
         n_log = pq.ParquetFile(log).metadata.num_rows
-        runs = {engine: scan(log, engine, args.master, work / engine) for engine in engines}
+        runs = {}
+        for engine in engines:
+            r = runs[engine] = scan(log, engine, args.master, work / engine)
+            print(f"{name} {engine}: {r['exchanges']:,} exchanges in {r['wall_s']:.1f} s, "
+                  f"peak {r['peak_mb']:.0f} MB, stages {r['stages_s']}", flush=True)  # fmt: skip
         agree = None
         if len(runs) == 2:
             a, b = (r["verdicts"] for r in runs.values())
@@ -136,8 +140,6 @@ def main() -> None:
         for engine, r in runs.items():
             rows.append({"size": name, "log_exchanges": n_log, "engine": engine, "agree": agree,
                          **{k: v for k, v in r.items() if k != "verdicts"}})  # fmt: skip
-            print(f"{name} {engine}: {r['exchanges']:,} exchanges in {r['wall_s']:.1f} s, "
-                  f"peak {r['peak_mb']:.0f} MB, stages {r['stages_s']}", flush=True)  # fmt: skip
         if not args.keep:
             shutil.rmtree(work / "sim")
     first = {r["engine"]: r for r in rows if r["size"] == rows[0]["size"]}

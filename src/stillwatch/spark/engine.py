@@ -19,10 +19,12 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
-def spark_session(master: str | None = None, *, memory: str = "2g", partitions: int = 8) -> SparkSession:
+def spark_session(master: str | None = None, *, memory: str = "4g", partitions: int = 200) -> SparkSession:
     """A session for ``master``: by default the one ``spark-submit`` set up, else ``local[*]``.
 
-    Times are read and grouped in UTC, as the embedded engine does.
+    Times are read and grouped in UTC, as the embedded engine does. Shuffles start at
+    ``partitions`` and adaptive execution merges them to ~64 MB each: a small log gets a few
+    tasks, a large one gets partitions that each fit in memory when cached.
     """
     from pyspark.sql import SparkSession
 
@@ -39,6 +41,8 @@ def spark_session(master: str | None = None, *, memory: str = "2g", partitions: 
         builder.config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", memory)
         .config("spark.sql.shuffle.partitions", str(partitions))
+        .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.sql.adaptive.coalescePartitions.enabled", "true")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
