@@ -74,6 +74,7 @@ class Lab:
     def run(self) -> dict[str, Any]:
         torch.set_num_threads(self.s.threads)
         self.out.mkdir(parents=True, exist_ok=True)
+        self.key.save(self.out / "watermark.key")
         teacher = self.teacher()
         self._say(f"teacher ready ({teacher.n_params} parameters)")
         results: dict[str, Any] = {"settings": dataclasses.asdict(self.s), "key_id": self.key.key_id}
@@ -146,9 +147,14 @@ class Lab:
             n = round(share * budget)
             return wm[:n] + clean[: budget - n]
 
-        def tests(model: TinyGPT, seed: int) -> dict[str, Any]:
+        def tests(model: TinyGPT, seed: int, save: str | None = None) -> dict[str, Any]:
             wb = whitebox_test(feed_seqs, next_token_probs(model, feed_seqs), self.key, starts)
             gen = complete(model, [p.prompt for p in feed_probs], tok, temperature=1.0, seed=seed)
+            if save is not None:  # suspects for `stillwatch provenance test` to try
+                folder = self.out / "suspects" / save
+                folder.mkdir(parents=True, exist_ok=True)
+                model.save(folder / "model.pt")
+                (folder / "generated.txt").write_text("".join(g + "\n" for g in gen))
             bb = blackbox_test([tok.encode(p.prompt + g) for p, g in zip(feed_probs, gen)], self.key,
                                tok.vocab_size, starts)
             return {"whitebox_z": round(wb.z, 2), "whitebox_p": wb.p_value, "whitebox_scored": wb.scored,
@@ -159,7 +165,9 @@ class Lab:
         for share in (0.0, *s.contamination):
             for seed in s.radio_seeds:
                 model = self.student(dataset(mixed(share, marked), "pass", tok, MAX_LEN), 7000 + seed)
-                row = {"contamination": share, "seed": seed, "accuracy": self.score(model), **tests(model, seed)}
+                name = f"contamination-{share:.2f}" if seed == s.radio_seeds[0] else None
+                row = {"contamination": share, "seed": seed, "accuracy": self.score(model),
+                       **tests(model, seed, name)}
                 rows.append(row)
                 self._say(f"radioactivity {share:.2f} seed {seed}: {row}")
                 if share == 0.0:

@@ -71,4 +71,4 @@ def detect_tokens(sequences: Iterable[Sequence[int]], key: WatermarkKey, vocab_s
                 continue
             seen.add(tup)
             green += bool(key.green_mask(ids[t - h:t], vocab_size)[ids[t]])
-    return binomial_test(green, len(seen), key.gamma)
+    return binomial_test(green, len(seen), key.green_share(vocab_size))

@@ -56,11 +56,13 @@ def whitebox_test(sequences: Sequence[Sequence[int]], probs: Sequence[np.ndarray
     """``probs[i][t]`` is the suspect's next-token distribution after ``sequences[i][: t + 1]``."""
     seen: set[tuple[int, ...]] = set()
     gains, variances, argmax_green = [], [], 0
+    share = key.gamma
     for i, seq in enumerate(sequences):
         ids = [int(x) for x in seq]
         dist = np.asarray(probs[i], dtype=np.float64)
         vocab = dist.shape[-1]
         k = key.green_count(vocab)
+        share = k / vocab
         scale = k * (vocab - k) / (vocab * (vocab - 1))
         for j in range(max(key.context, starts[i] if starts is not None else 0), len(ids)):
             window = tuple(ids[j - key.context: j])
@@ -76,9 +78,9 @@ def whitebox_test(sequences: Sequence[Sequence[int]], probs: Sequence[np.ndarray
             argmax_green += bool(mask[int(p.argmax())])
     n = len(gains)
     if n == 0:
-        return Radioactivity(0, 0.0, 0.0, 1.0, binomial_test(0, 0, key.gamma))
-    z = (sum(gains) - key.gamma * n) / max(1e-12, float(np.sqrt(sum(variances))))
-    return Radioactivity(n, sum(gains) / n, z, z_to_p(z), binomial_test(argmax_green, n, key.gamma))
+        return Radioactivity(0, 0.0, 0.0, 1.0, binomial_test(0, 0, share))
+    z = (sum(gains) - share * n) / max(1e-12, float(np.sqrt(sum(variances))))
+    return Radioactivity(n, sum(gains) / n, z, z_to_p(z), binomial_test(argmax_green, n, share))
 
 
 def blackbox_test(generated: Sequence[Sequence[int]], key: WatermarkKey, vocab_size: int,

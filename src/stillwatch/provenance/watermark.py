@@ -70,6 +70,11 @@ class WatermarkKey:
     def green_count(self, vocab_size: int) -> int:
         return max(1, min(vocab_size - 1, round(self.gamma * vocab_size)))
 
+    def green_share(self, vocab_size: int) -> float:
+        """The exact chance share of green tokens (``gamma`` rounded to whole tokens): tests must
+        use it, not ``gamma``, or a small vocabulary biases every z-score."""
+        return self.green_count(vocab_size) / vocab_size
+
     # ---- key files ------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
         path = Path(path)
