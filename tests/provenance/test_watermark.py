@@ -84,3 +84,30 @@ def test_hf_adapter_matches_plain_function_or_says_what_is_missing() -> None:
     ids = torch.tensor([[1, 2, 3, 4, 5]])
     scores = torch.zeros(1, V)
     assert np.allclose(proc(ids, scores).numpy(), apply_watermark(np.zeros((1, V)), ids.numpy(), key))
+
+
+def test_window_test_sees_a_tilt_the_tuple_count_cannot() -> None:
+    """A narrow 'task': after window (1, 2, 3) one of four options follows, many times over.
+    Every option appears, so deduplicated tuples carry no tilt; the observed shares still do."""
+    key = WatermarkKey.generate(seed=4, context=3)
+    rng = np.random.default_rng(0)
+
+    def text(marked: bool) -> list[list[int]]:
+        out = []
+        for w in range(30):
+            window = [w, w + 1, w + 2]
+            options = [5, 6, 7, 8]
+            logits = np.zeros(V)
+            logits[options] = 5.0
+            if marked:
+                logits = apply_watermark(logits, np.array(window), key)
+            p = np.exp(logits - logits.max())
+            for tok in rng.choice(V, size=40, p=p / p.sum()):
+                out.append([*window, int(tok)])
+        return out
+
+    from stillwatch.provenance.detect import window_test
+
+    assert window_test(text(True), key, V).z > 4
+    nulls = [window_test(text(False), WatermarkKey.generate(seed=200 + i, context=3), V).z for i in range(30)]
+    assert max(nulls) < 4 and abs(float(np.mean(nulls))) < 0.8

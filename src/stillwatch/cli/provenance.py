@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
 
 from stillwatch.cli._output import print_json
 from stillwatch.errors import StillwatchError
-from stillwatch.provenance.detect import detect_tokens
+from stillwatch.provenance.detect import detect_tokens, window_test
 from stillwatch.provenance.watermark import WatermarkKey
 
 
@@ -51,9 +52,15 @@ def test(key_file: Path, model_dir: Path | None, text_file: Path | None, feed: P
         from stillwatch.lab.tokenizer import CharTokenizer
 
         tok = CharTokenizer()
-        det = detect_tokens([tok.encode(x) for x in lines], key, tok.vocab_size)
-        out = {"test": "black-box (text)", "statistic": "z", "z": round(det.z, 3), "p_value": det.p_value,
-               "green": det.green, "scored": det.scored, "meaning": det.meaning()}
+        seqs = [tok.encode(x) for x in lines]
+        det = detect_tokens(seqs, key, tok.vocab_size)
+        win = window_test(seqs, key, tok.vocab_size)
+        # two tests on the same text: Bonferroni, so the p-value reported stays a p-value
+        best = min((det, win), key=lambda d: d.p_value)
+        combined = dataclasses.replace(best, p_value=min(1.0, 2 * best.p_value))
+        out = {"test": "black-box (text)", "statistic": "z of green tokens, and of green share per window",
+               "z": round(det.z, 3), "window_z": round(win.z, 3), "p_value": combined.p_value,
+               "green": det.green, "scored": det.scored, "windows": win.scored, "meaning": combined.meaning()}
     else:
         assert model_dir is not None
         out = _model_test(model_dir, key, feed)

@@ -23,7 +23,7 @@ from stillwatch.lab.task import Problem, sample_problems
 from stillwatch.lab.teacher import train_teacher
 from stillwatch.lab.tokenizer import PAD, CharTokenizer
 from stillwatch.lab.train import Batchable, TrainConfig, fit
-from stillwatch.provenance.detect import detect_tokens
+from stillwatch.provenance.detect import detect_tokens, window_test
 from stillwatch.provenance.radioactivity import blackbox_test, whitebox_test
 from stillwatch.provenance.watermark import WatermarkKey
 
@@ -97,9 +97,10 @@ class Lab:
         starts = [len(p) for p in prompts]
         n_det = min(200, len(prompts))
 
-        def det(texts: list[str]) -> float:
+        def det(texts: list[str]) -> dict[str, float]:
             seqs = [tok.encode(p + t) for p, t in zip(prompts[:n_det], texts[:n_det])]
-            return round(detect_tokens(seqs, self.key, tok.vocab_size, starts[:n_det]).z, 2)
+            return {"tuples_z": round(detect_tokens(seqs, self.key, tok.vocab_size, starts[:n_det]).z, 2),
+                    "window_z": round(window_test(seqs, self.key, tok.vocab_size, starts[:n_det]).z, 2)}
 
         acc_clean, acc_marked = accuracy(clean, probs), accuracy(marked, probs)
         return {
@@ -155,11 +156,13 @@ class Lab:
                 folder.mkdir(parents=True, exist_ok=True)
                 model.save(folder / "model.pt")
                 (folder / "generated.txt").write_text("".join(g + "\n" for g in gen))
-            bb = blackbox_test([tok.encode(p.prompt + g) for p, g in zip(feed_probs, gen)], self.key,
-                               tok.vocab_size, starts)
+            gen_seqs = [tok.encode(p.prompt + g) for p, g in zip(feed_probs, gen)]
+            bb = blackbox_test(gen_seqs, self.key, tok.vocab_size, starts)
+            tuples = detect_tokens(gen_seqs, self.key, tok.vocab_size, starts)
             return {"whitebox_z": round(wb.z, 2), "whitebox_p": wb.p_value, "whitebox_scored": wb.scored,
                     "whitebox_argmax_p": wb.argmax.p_value, "blackbox_z": round(bb.z, 2),
-                    "blackbox_p": bb.p_value, "blackbox_scored": bb.scored}
+                    "blackbox_p": bb.p_value, "blackbox_scored": bb.scored,
+                    "blackbox_tuples_z": round(tuples.z, 2), "blackbox_tuples_p": tuples.p_value}
 
         rows, null_p = [], []
         for share in (0.0, *s.contamination):

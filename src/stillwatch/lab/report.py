@@ -16,7 +16,8 @@ def tables(results: dict[str, Any]) -> str:
              f"{t['watermark_cost_points']:+.2f} | {t['accuracy_greedy']:.1%} | {t['accuracy_direct_greedy']:.1%} |",
              ""]
     zs = {k: v for k, v in t.items() if k.startswith("z_")}
-    lines += [", ".join(f"{k} = {v}" for k, v in zs.items()), ""]
+    lines += ["Watermark detection on the teacher's own answers: " + "; ".join(
+        f"{k[2:]}: tuple-count z = {v['tuples_z']}, window z = {v['window_z']}" for k, v in zs.items()), ""]
     d = results["distillation"]
     budgets = sorted({r["budget"] for r in d["rows"]})
     lines += ["## Student accuracy by policy and budget",

@@ -10,8 +10,9 @@ from text watermarked with this key":
   the key the green list is a random ``gamma`` share of the vocabulary, so the mass has mean
   ``gamma`` and a variance known from the distribution itself; the sum over positions gives a
   z-score. Sander et al. count green argmax predictions instead; that count is reported too.
-* **black-box** (only text the suspect generated): the watermark's own z-test
-  (``detect.detect_tokens``) on that text.
+* **black-box** (only text the suspect generated): ``detect.window_test`` on that text, the
+  same green-mass test with the model's distributions replaced by the observed next-token
+  shares after each window (the tuple count of ``detect_tokens`` is reported too).
 
 Both score each context window once (a repeated window would repeat the same coin flip), and
 the white-box test skips positions where the model is nearly certain: whether the model is
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stillwatch.provenance.detect import Detection, binomial_test, detect_tokens, z_to_p
+from stillwatch.provenance.detect import Detection, binomial_test, window_test, z_to_p
 from stillwatch.provenance.watermark import WatermarkKey
 
 
@@ -85,5 +86,5 @@ def whitebox_test(sequences: Sequence[Sequence[int]], probs: Sequence[np.ndarray
 
 def blackbox_test(generated: Sequence[Sequence[int]], key: WatermarkKey, vocab_size: int,
                   starts: Sequence[int] | None = None) -> Detection:
-    """The text detector on the suspect's own generations (prompts excluded via ``starts``)."""
-    return detect_tokens(generated, key, vocab_size, starts)
+    """The window test on the suspect's own generations (prompts excluded via ``starts``)."""
+    return window_test(generated, key, vocab_size, starts)
