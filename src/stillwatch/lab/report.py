@@ -30,20 +30,23 @@ def tables(results: dict[str, Any]) -> str:
             f"{cells[b]['mean']:.1%} ± {cells[b]['ci95']:.1%}" for b in budgets) + " |")
     r = results["radioactivity"]
     lines += ["", f"## Radioactivity (students on {r['budget']:,} exchanges, key {r['key']})", "",
-              "| contamination | seed | student acc | white-box z | white-box p | argmax p | black-box z | black-box p |",
-              "|---|---|---|---|---|---|---|---|"]
+              "| contamination | seed | student acc | white-box z | white-box p | argmax p | black-box z | black-box p "
+              "| tuple-count p |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for row in r["rows"]:
         lines.append(f"| {row['contamination']:.0%} | {row['seed']} | {row['accuracy']:.1%} | {row['whitebox_z']} | "
                      f"{row['whitebox_p']:.2g} | {row['whitebox_argmax_p']:.2g} | {row['blackbox_z']} | "
-                     f"{row['blackbox_p']:.2g} |")
+                     f"{row['blackbox_p']:.2g} | {row.get('blackbox_tuples_p', float('nan')):.2g} |")
     n = r["null"]
     lines += ["", f"Clean students against {n.get('n', 0)} keys they never saw (white-box): "
               f"KS p = {n.get('ks_p', float('nan')):.3g}, share p<0.05 = {n.get('share_below_0.05', float('nan')):.3f}, "
               f"share p<0.01 = {n.get('share_below_0.01', float('nan')):.3f}, min p = {n.get('min_p', float('nan')):.3g}.",
               "", "### After paraphrasing", "",
-              "| reworded share | contamination | white-box p | black-box p |", "|---|---|---|---|"]
+              "| reworded share | contamination | student acc | white-box z | white-box p | black-box z | black-box p |",
+              "|---|---|---|---|---|---|---|"]
     for row in r["paraphrase"]:
-        lines.append(f"| {row['rate']:.0%} | {row['contamination']:.0%} | {row['whitebox_p']:.2g} | {row['blackbox_p']:.2g} |")
+        lines.append(f"| {row['rate']:.0%} | {row['contamination']:.0%} | {row['accuracy']:.1%} | {row['whitebox_z']} | "
+                     f"{row['whitebox_p']:.2g} | {row['blackbox_z']} | {row['blackbox_p']:.2g} |")
     return "\n".join(lines) + "\n"
 
 
