@@ -20,12 +20,12 @@ class LabSettings:
     # students (smaller than the teacher)
     student_d: int = 48
     student_layers: int = 2
-    student_steps: int = 500
+    student_steps: int = 600
     student_lr: float = 0.01
     batch_size: int = 64
     # the policy x budget x seed grid
     policies: tuple[str, ...] = ("pass", "withhold", "summarise", "logprobs")
-    budgets: tuple[int, ...] = (1000, 4000)
+    budgets: tuple[int, ...] = (2000,)
     seeds: tuple[int, ...] = (0, 1)
     eval_problems: int = 500
     teacher_eval_problems: int = 1000
@@ -47,10 +47,10 @@ FULL = dataclasses.replace(
     QUICK,
     teacher_steps=2000,
     student_steps=800,
+    teacher_eval_problems=4000,
     budgets=(1000, 4000, 16000, 64000),
     seeds=(0, 1, 2),
     eval_problems=1000,
-    teacher_eval_problems=4000,
     contamination=(0.01, 0.05, 0.1, 0.5),
     radio_budget=16000,
     radio_seeds=(0,),
