@@ -18,7 +18,7 @@ $(VENV)/.stamp-base: pyproject.toml constraints.txt | $(BIN)/python
 	touch $@
 
 $(VENV)/.stamp-test: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,train,report,intel,gateway,bench,spark]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,train,report,intel,gateway,bench,spark,lab]'
 	touch $@ $(VENV)/.stamp-base
 
 demo: $(VENV)/.stamp-base

@@ -320,3 +320,27 @@ async def test_inherits_campaign_risk_by_payment_fingerprint(make_gateway) -> No
         s = await h.client.post("/v1/chat/completions", json=body, headers=stranger)
     assert r.status_code == 403 and r.json()["error"]["type"] == "verification_required"
     assert s.status_code == 200
+
+
+async def test_watermark_header_only_for_rules_that_ask(make_gateway) -> None:
+    cfg = load_gateway_config()
+    cfg = dataclasses.replace(cfg, watermark_key_id="k1", policy={
+        **cfg.policy, "suspicious": dataclasses.replace(cfg.policy["suspicious"], watermark=True)})
+    sus = account_of("sk-sus")
+    async with make_gateway(config=cfg, results={sus: ("suspicious", None)}) as h:
+        await h.chat(key="sk-sus")
+        flagged = h.upstream.requests[-1]["headers"]
+        # a caller can neither ask for the watermark nor strip it
+        await h.client.post("/v1/chat/completions", json={"model": "m1", "messages": []},
+                            headers={"authorization": "Bearer sk-alice", "x-stillwatch-watermark": "k1"})
+        legit = h.upstream.requests[-1]["headers"]
+        records = h.audit()
+    assert flagged[b"x-stillwatch-watermark"] == b"k1"
+    assert b"x-stillwatch-watermark" not in legit
+    assert records[0]["x_gateway"]["watermark"] == "k1"
+    assert "watermark" not in records[1]["x_gateway"]
+
+
+def test_watermark_is_off_by_default() -> None:
+    cfg = load_gateway_config()
+    assert not any(rule.watermark for rule in (*cfg.policy.values(), *cfg.score))

@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("stillwatch.cli.export", "Export campaigns as a STIX 2.1 bundle to share."),
     "import": ("stillwatch.cli.import_stix", "Store a peer's STIX indicators as evidence."),
     "serve": ("stillwatch.cli.serve", "Run the enforcement gateway in front of an OpenAI-compatible API."),
+    "lab": ("stillwatch.cli.lab", "Measure what each gateway policy costs a distiller."),
+    "provenance": ("stillwatch.cli.provenance", "Test text or a model for the watermark."),
 }
 
 

@@ -38,6 +38,8 @@ from stillwatch.ingest.normalize import normalize_record
 
 log = logging.getLogger("stillwatch.gateway")
 actions_log = logging.getLogger("stillwatch.gateway.actions")
+#: Sent to the upstream when the rule says ``watermark = true``; its value is the key id.
+WATERMARK_HEADER = b"x-stillwatch-watermark"
 _REFUSALS = {
     "block": (403, "blocked", "this account is blocked from this API"),
     "verify": (403, "verification_required",
@@ -305,8 +307,12 @@ class Gateway:
                 return {"type": "http.request", "body": raw, "more_body": False}
             return await receive()
 
-        headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
+        # The watermark request is the gateway's alone: a caller can neither ask for it nor
+        # strip it, and accounts whose rule does not call for it never get it.
+        headers = [(k, v) for k, v in scope["headers"] if k not in (b"content-length", WATERMARK_HEADER)]
         headers.append((b"content-length", str(len(raw)).encode()))
+        if decision.rule.watermark:
+            headers.append((WATERMARK_HEADER, self.config.watermark_key_id.encode()))
         inner_scope = {**scope, "headers": headers}
         state: dict[str, Any] = {"status": 502, "stream": False, "held": None, "chunks": []}
 
@@ -373,6 +379,8 @@ class Gateway:
         if watch.id:
             record["x_upstream_id"] = watch.id
         gw = d.to_json()
+        if d.rule.watermark:
+            gw["watermark"] = self.config.watermark_key_id
         if watch.mode != "pass" and watch.reasoning_text():
             gw["reasoning"] = watch.mode
             self.metrics.reasoning.labels(watch.mode).inc()

@@ -38,6 +38,7 @@ class Rule:
     n: int = 0
     logprobs: bool = True
     reasoning: str = "pass"
+    watermark: bool = False  # ask a self-hosted upstream to watermark (docs/gateway.md)
     min: float = 0.0  # only for [[score]] rules
 
 
@@ -64,6 +65,7 @@ class GatewayConfig:
     score_batch_ms: float = 100.0
     score_max_pending: int = 50_000
     trusted_headers: dict[str, str] = field(default_factory=dict)
+    watermark_key_id: str = "stillwatch"
     audit: AuditConfig = field(default_factory=AuditConfig)
     inherit: InheritConfig = field(default_factory=InheritConfig)
     policy: dict[str, Rule] = field(default_factory=dict)

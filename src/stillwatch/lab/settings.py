@@ -1,0 +1,60 @@
+"""The lab's settings: one frozen object, two presets (``quick`` and ``full``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LabSettings:
+    seed: int = 0
+    n_ops: int = 2
+    threads: int = 1
+    # teacher
+    teacher_d: int = 64
+    teacher_layers: int = 2
+    teacher_steps: int = 800
+    teacher_problems: int = 50_000
+    teacher_lr: float = 0.01
+    # students (smaller than the teacher)
+    student_d: int = 48
+    student_layers: int = 2
+    student_steps: int = 600
+    student_lr: float = 0.01
+    batch_size: int = 64
+    # the policy x budget x seed grid
+    policies: tuple[str, ...] = ("pass", "withhold", "summarise", "logprobs")
+    budgets: tuple[int, ...] = (2000,)
+    seeds: tuple[int, ...] = (0, 1)
+    eval_problems: int = 500
+    teacher_eval_problems: int = 1000
+    # watermark and radioactivity
+    gamma: float = 0.25
+    delta: float = 2.0
+    context: int = 3
+    contamination: tuple[float, ...] = (0.05, 0.5)
+    radio_budget: int = 4000
+    radio_seeds: tuple[int, ...] = (0,)
+    null_keys: int = 30
+    feed_problems: int = 400
+    paraphrase_rates: tuple[float, ...] = (1.0,)
+    paraphrase_contamination: float = 0.5
+
+
+QUICK = LabSettings()
+FULL = dataclasses.replace(
+    QUICK,
+    teacher_steps=2000,
+    student_steps=800,
+    teacher_eval_problems=4000,
+    budgets=(1000, 4000, 16000, 64000),
+    seeds=(0, 1, 2),
+    eval_problems=1000,
+    contamination=(0.01, 0.05, 0.1, 0.5),
+    radio_budget=16000,
+    radio_seeds=(0,),
+    null_keys=100,
+    feed_problems=1000,
+    paraphrase_rates=(0.5, 1.0),
+)

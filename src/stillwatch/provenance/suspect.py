@@ -1,0 +1,73 @@
+"""Load a suspect model for the white-box test: a lab checkpoint, or a local Hugging Face model
+directory (``local_files_only``: nothing is downloaded; needs transformers)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from stillwatch.errors import StillwatchError
+
+
+class Suspect(Protocol):
+    vocab_size: int
+
+    def encode(self, text: str) -> list[int]: ...
+
+    def next_token_probs(self, seqs: Sequence[Sequence[int]]) -> list[np.ndarray]: ...
+
+
+class LabSuspect:
+    """A ``TinyGPT`` checkpoint (``model.pt``) with the lab's character tokenizer."""
+
+    def __init__(self, path: Path) -> None:
+        from stillwatch.lab.model import TinyGPT
+        from stillwatch.lab.tokenizer import CharTokenizer
+
+        self.model = TinyGPT.load(path)
+        self.tok = CharTokenizer()
+        self.vocab_size = self.tok.vocab_size
+
+    def encode(self, text: str) -> list[int]:
+        return self.tok.encode(text)
+
+    def next_token_probs(self, seqs: Sequence[Sequence[int]]) -> list[np.ndarray]:
+        from stillwatch.lab.experiment import next_token_probs
+
+        return next_token_probs(self.model, seqs)
+
+
+class HFSuspect:
+    def __init__(self, path: Path) -> None:
+        try:
+            import torch
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+        except ImportError:
+            raise StillwatchError(f"{path} is a Hugging Face model: install transformers and torch") from None
+        self.torch = torch
+        self.tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self.model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True).eval()
+        self.vocab_size = int(self.model.config.vocab_size)
+
+    def encode(self, text: str) -> list[int]:
+        return list(self.tok(text)["input_ids"])
+
+    def next_token_probs(self, seqs: Sequence[Sequence[int]]) -> list[np.ndarray]:
+        out = []
+        with self.torch.no_grad():
+            for seq in seqs:  # one at a time: no padding conventions to get wrong
+                logits: Any = self.model(self.torch.tensor([list(seq)])).logits[0]
+                out.append(self.torch.softmax(logits.float(), -1).numpy())
+        return out
+
+
+def load_suspect(path: str | Path) -> Suspect:
+    path = Path(path)
+    if (path / "model.pt").is_file():
+        return LabSuspect(path / "model.pt")
+    if (path / "config.json").is_file():
+        return HFSuspect(path)
+    raise StillwatchError(f"{path}: neither a lab checkpoint (model.pt) nor a Hugging Face model (config.json)")
