@@ -110,12 +110,17 @@ ranked AS (
   FROM {keys}
 ),
 grp AS (SELECT * FROM ranked WHERE size >= 2 AND size <= {cap}),
+-- each member's next {nb} ring positions, as ranks to join on: an equi-join, so its cost
+-- is members x neighbours even for a key thousands of accounts share
+steps AS (SELECT * FROM (VALUES {", ".join(f"({d})" for d in range(1, nb + 1))}) AS s(d)),
+ring AS (
+  SELECT g.kind, g.key, g.account, (g.r - 1 + s.d) % g.size + 1 AS r2
+  FROM grp g JOIN steps s ON s.d < g.size
+),
 hits AS (
-  SELECT DISTINCT a.kind, a.key,
-         least(a.account, b.account) AS a, greatest(a.account, b.account) AS b
-  FROM grp a JOIN grp b
-    ON a.kind = b.kind AND a.key = b.key AND a.account <> b.account
-   AND (b.r > a.r AND b.r <= a.r + {nb} OR b.r <= a.r + {nb} - a.size)
+  SELECT DISTINCT n.kind, n.key,
+         least(n.account, b.account) AS a, greatest(n.account, b.account) AS b
+  FROM ring n JOIN grp b ON b.kind = n.kind AND b.key = n.key AND b.r = n.r2
 )
 SELECT h.kind, h.a, h.b, count(*) AS shared, pa.nkeys AS nkeys_a, pb.nkeys AS nkeys_b
 FROM hits h
