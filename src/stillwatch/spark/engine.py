@@ -19,12 +19,12 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
-def spark_session(master: str | None = None, *, memory: str = "4g", partitions: int = 200) -> SparkSession:
+def spark_session(master: str | None = None, *, memory: str = "4g", partitions: int = 16) -> SparkSession:
     """A session for ``master``: by default the one ``spark-submit`` set up, else ``local[*]``.
 
-    Times are read and grouped in UTC, as the embedded engine does. Shuffles start at
-    ``partitions`` and adaptive execution merges them to ~64 MB each: a small log gets a few
-    tasks, a large one gets partitions that each fit in memory when cached.
+    Times are read and grouped in UTC, as the embedded engine does. The stage queries'
+    shuffles start at ``partitions`` and adaptive execution merges small ones; the cached
+    exchanges are partitioned by their row count (``read_exchanges``).
     """
     from pyspark.sql import SparkSession
 
