@@ -141,7 +141,8 @@ def main() -> None:
             rows.append({"size": name, "log_exchanges": n_log, "engine": engine, "agree": agree,
                          **{k: v for k, v in r.items() if k != "verdicts"}})  # fmt: skip
         if not args.keep:
-            shutil.rmtree(work / "sim")
+            sim = work / "sim"
+            sim.unlink() if sim.is_symlink() else shutil.rmtree(sim)
     first = {r["engine"]: r for r in rows if r["size"] == rows[0]["size"]}
     print(f"\n{'size':>5} {'engine':>7} {'exchanges':>11} {'wall s':>8} {'exch/s':>8} {'peak MB':>8} "
           f"{'cost/exch vs first':>18} {'same verdicts':>13}")  # fmt: skip
