@@ -49,7 +49,8 @@ def test_rows_match_the_embedded_store_and_bad_records_are_named(spark: Any, sim
     parquet = tmp_path / "part.parquet"
     _as_parquet(records[40:], parquet)
 
-    frame, rejects = read_exchanges(spark, [str(jsonl), str(parquet)])
+    log = read_exchanges(spark, [str(jsonl), str(parquet)])
+    frame, rejects = log.exchanges, log.rejects
     got = {r["id"]: r for r in frame.toArrow().to_pylist()}
     assert len(got) == 60  # the repeated record is stored once
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 import pyarrow as pa
@@ -138,13 +138,18 @@ def _is_parquet(path: str) -> bool:
     return path.rstrip("/").endswith(".parquet")  # object storage: go by the name
 
 
-def read_exchanges(spark: SparkSession, paths: Sequence[str], fmt: str | None = None) -> tuple[DataFrame, DataFrame]:
-    """(exchanges, rejects) frames for ``paths``: JSON Lines (plain or .gz) and Parquet,
-    local or any URL the cluster's Hadoop file systems read (``s3a://``, ``gs://``, ...).
+class SparkLog(NamedTuple):
+    """A log read on Spark: both frames computed and cached (memory, spilling to disk)."""
 
-    Both come back computed and cached (memory, spilling to disk); ``rejects`` has columns
-    file, reason, raw.
-    """
+    exchanges: DataFrame
+    rejects: DataFrame  # columns file, reason, raw
+    accepted: int
+    rejected: int
+
+
+def read_exchanges(spark: SparkSession, paths: Sequence[str], fmt: str | None = None) -> SparkLog:
+    """The exchanges and rejects of ``paths``: JSON Lines (plain or .gz) and Parquet, local
+    or any URL the cluster's Hadoop file systems read (``s3a://``, ``gs://``, ...)."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
@@ -173,7 +178,6 @@ def read_exchanges(spark: SparkSession, paths: Sequence[str], fmt: str | None = 
     kept = both.where(F.col("reject_reason").isNull()).drop(*[f.name for f in REJECT_FIELDS])
     kept = kept.repartition(partitions, "id").dropDuplicates(["id"]).persist(StorageLevel.MEMORY_AND_DISK)
     rejects = rejects.persist(StorageLevel.MEMORY_AND_DISK)
-    kept.count()
-    rejects.count()
+    log = SparkLog(kept, rejects, kept.count(), rejects.count())  # computed before `both` goes
     both.unpersist()
-    return kept, rejects
+    return log

@@ -50,16 +50,15 @@ def scan_on_spark(
     spark = spark_session(master)
     engine = SparkEngine(spark)
     step("read")
-    exchanges, rejects = read_exchanges(spark, paths, fmt)
-    exchanges.createOrReplaceTempView("exchanges")
+    log = read_exchanges(spark, paths, fmt)
+    log.exchanges.createOrReplaceTempView("exchanges")
     _share_peer_indicators(engine, peer_db)
-    rejected = rejects.count()
     rejects_file = None
-    if rejected:
+    if log.rejected:
         rejects_file = out_dir / "rejects.jsonl"
         with rejects_file.open("wb") as fh:
-            for row in rejects.toLocalIterator():
+            for row in log.rejects.toLocalIterator():
                 entry = {"file": row["file"], "line": None, "reason": row["reason"], "raw": row["raw"]}
                 fh.write(orjson.dumps(entry) + b"\n")
     result = Scanner(config, authorized, peer_evidence).run(engine, progress=progress)
-    return SparkScan(result, exchanges.count(), rejected, rejects_file)
+    return SparkScan(result, log.accepted, log.rejected, rejects_file)
