@@ -94,3 +94,18 @@ def test_concentration_needs_bulk_volume() -> None:
     homework = profile(exchanges=60, active_days=10, cat_coding=0.6, cat_reasoning_math=0.4,
                        cat_general_chat=0.0)
     assert SCORER.assess(homework).reasons == []
+
+
+def test_elicitation_at_volume_counts_inside_a_large_harvest() -> None:
+    # 120 reconstruction prompts are 2% of a 6,000-exchange agentic account: under the share
+    # floor, but no ordinary account sends that many.
+    big = profile(exchanges=6000, elicit_count=120, elicit_rate=0.02)
+    assert SCORER.assess(big).abuse >= 0.5
+
+
+@pytest.mark.parametrize(
+    "count, rate",
+    [(49, 0.02), (60, 0.004)],  # too few prompts; or the stray-match share of a huge account
+)
+def test_elicitation_volume_needs_both_count_and_share(count: int, rate: float) -> None:
+    assert SCORER.assess(profile(exchanges=15000, elicit_count=count, elicit_rate=rate)).abuse == 0.0

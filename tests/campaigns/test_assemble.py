@@ -118,3 +118,12 @@ def test_a_shared_slash_24_alone_is_not_shared_infrastructure() -> None:
     comms.membership["home"] = 0
     groups = CampaignAssembler().groups(comms, dict.fromkeys(["a", "b", "c", "home"], HARVEST), set())
     assert [g.accounts for g in groups] == [["a", "b", "c"]]
+
+
+def test_abusers_with_a_few_near_duplicate_prompts_in_common_are_two_operators() -> None:
+    # Two elicitation campaigns drawing on one public benchmark share a handful of
+    # near-duplicates: a link of almost no weight, unlike a shared address or card.
+    loud = Assessment(abuse=0.9, harvest=0.0, reasons=[], abuse_prompts=50)
+    comms = _communities({("a", "b"): {"infra": 0.3}, ("c", "d"): {"infra": 0.3}, ("b", "c"): {"content": 0.001}})
+    groups = CampaignAssembler().groups(comms, dict.fromkeys("abcd", loud), set())
+    assert sorted(g.accounts for g in groups) == [["a", "b"], ["c", "d"]]

@@ -31,6 +31,9 @@ class BehaviourConfig:
     elicit_min_count: int = 3
     elicit_rate_floor: float = 0.05
     elicit_rate_full: float = 0.30
+    elicit_volume_count: int = 50
+    elicit_volume_rate: float = 0.01
+    elicit_volume_full: int = 1000
     extract_min_count: int = 3
     judge_share: float = 0.4
     rewrite_share: float = 0.5
@@ -66,9 +69,18 @@ Rule = Callable[[Profile, Mapping[str, float], BehaviourConfig], Reason | None]
 
 def reasoning_elicitation(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Reason | None:
     count, rate = int(p["elicit_count"]), float(p["elicit_rate"])
-    if count < c.elicit_min_count or rate < c.elicit_rate_floor:
+    by_share = count >= c.elicit_min_count and rate >= c.elicit_rate_floor
+    # A broad harvest can carry its reasoning extraction as a small slice of a large volume
+    # (a few percent of an agentic account's traffic is still hundreds of prompts), which a
+    # share floor alone never sees. Volume counts too, above a share that ordinary traffic's
+    # stray matches stay well under.
+    by_volume = count >= c.elicit_volume_count and rate >= c.elicit_volume_rate
+    if not (by_share or by_volume):
         return None
-    weight = 0.5 + 0.45 * _ramp(rate, c.elicit_rate_floor, c.elicit_rate_full)
+    weight = 0.5 + 0.45 * max(
+        _ramp(rate, c.elicit_rate_floor, c.elicit_rate_full),
+        _ramp(count, c.elicit_volume_count, c.elicit_volume_full) if by_volume else 0.0,
+    )
     return Reason(
         "reasoning_elicitation",
         weight,

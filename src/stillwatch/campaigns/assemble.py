@@ -274,10 +274,17 @@ class CampaignAssembler:
                     changed = True
         return self._connected(kept, communities, self._together)
 
-    @staticmethod
-    def _linked(communities: Communities, acct: str, other: str) -> bool:
-        """Any direct evidence at all: a shared address, card, prompt or near-duplicate."""
-        return bool(communities.edges.get(acct, {}).get(other))
+    def _linked(self, communities: Communities, acct: str, other: str) -> bool:
+        """Direct evidence of some weight: a shared address, card or prompt bank.
+
+        A handful of near-duplicate prompts among thousands (two campaigns drawing on the
+        same public benchmark) is a link of almost no weight; it must not make two
+        operators one campaign.
+        """
+        weights: dict[str, float] = {}
+        for kind, w in communities.edges.get(acct, {}).get(other, {}).items():
+            weights[KIND_CLASS[kind]] = weights.get(KIND_CLASS[kind], 0.0) + w
+        return any(w >= self.config.pair_class_min for w in weights.values())
 
     def _connected(
         self,

@@ -28,16 +28,26 @@ class Item:
     held_out: bool
 
 
+def _worked_answer(contexts: list[str], rng: random.Random) -> str:
+    """A long stand-in for a finished answer: real prose, several hundred characters."""
+    return " ".join(rng.choice(contexts) for _ in range(rng.randint(2, 4)))
+
+
 def _variants(phrase: str, contexts: list[str], rng: random.Random, n: int) -> list[str]:
     out = [phrase]
     for k in range(n - 1):
         ctx = rng.choice(contexts)
-        shape = k % 4
+        shape = k % 5
         if shape == 0:
             out.append(f"{ctx}\n\n{phrase}")
         elif shape == 1:
-            out.append(f"{phrase}\n\n{ctx}")
+            # A question with a long finished answer before the request: reconstruction
+            # attacks look like this, and so do ordinary "check this answer" requests.
+            # Without it, a long answer dilutes the request and the model never sees it.
+            out.append(f"Question: {ctx}\n\nAnswer: {_worked_answer(contexts, rng)}\n\n{phrase}")
         elif shape == 2:
+            out.append(f"{phrase}\n\n{ctx}")
+        elif shape == 3:
             out.append(f"Question: {ctx}\nFinal answer: {rng.randint(2, 999)}\n\n{phrase}")
         else:
             out.append(f"{phrase.lower().rstrip('.。!?')} {ctx}")
@@ -64,7 +74,7 @@ def phrase_items(
                     items.append(Item(text, elicit, extract, f"{origin}:{lang}", held))
     for origin, elicit, extract in (("elicit", 1, 0), ("extract", 0, 1), ("near", 0, 0), ("general", 0, 0)):
         for lang, phrase in generate(origin, rng, per_language):
-            for text in _variants(phrase, contexts, rng, 2):
+            for text in _variants(phrase, contexts, rng, 3):
                 items.append(Item(text, elicit, extract, f"grammar-{origin}:{lang}", False))
     return items
 
