@@ -122,7 +122,7 @@ class Scanner:
         links = timed("links", lambda: LinkFinder(cfg.links).transform(engine, source))
         graph = LinkGraph(cfg.graph.resolution, cfg.graph.seed)
         communities = timed("graph", lambda: graph.transform(links))
-        assembler = CampaignAssembler(cfg.campaigns)
+        assembler = CampaignAssembler(cfg.campaigns, cfg.links.weights)
         groups = assembler.groups(communities, assessments, excluded)
         pooled = timed("pool", lambda: self._pool(engine, source, profiler, groups))
         campaigns = assembler.decide(groups, pooled, scorer)

@@ -120,10 +120,47 @@ def test_a_shared_slash_24_alone_is_not_shared_infrastructure() -> None:
     assert [g.accounts for g in groups] == [["a", "b", "c"]]
 
 
-def test_abusers_with_a_few_near_duplicate_prompts_in_common_are_two_operators() -> None:
+def test_abusers_with_little_in_common_are_separate_operators() -> None:
     # Two elicitation campaigns drawing on one public benchmark share a handful of
-    # near-duplicates: a link of almost no weight, unlike a shared address or card.
+    # near-duplicates; two more route through one residential proxy pool and share a few
+    # of its exits. Only "a"-"b" and "c"-"d" share most of their addresses.
     loud = Assessment(abuse=0.9, harvest=0.0, reasons=[], abuse_prompts=50)
-    comms = _communities({("a", "b"): {"infra": 0.3}, ("c", "d"): {"infra": 0.3}, ("b", "c"): {"content": 0.001}})
-    groups = CampaignAssembler().groups(comms, dict.fromkeys("abcd", loud), set())
-    assert sorted(g.accounts for g in groups) == [["a", "b"], ["c", "d"]]
+    comms = _communities({
+        ("a", "b"): {"infra": 0.3}, ("c", "d"): {"infra": 0.3},
+        ("b", "c"): {"content": 0.001}, ("d", "e"): {"infra": 0.05},
+    })
+    groups = CampaignAssembler().groups(comms, dict.fromkeys("abcde", loud), set())
+    assert sorted(g.accounts for g in groups) == [["a", "b"], ["c", "d"], ["e"]]
+
+
+def _with_pay(comms: Communities, a: str, b: str, weight: float = 0.5) -> None:
+    for x, y in ((a, b), (b, a)):
+        comms.membership.setdefault(x, 0)
+        comms.edges.setdefault(x, {}).setdefault(y, {})["pay"] = weight
+
+
+def test_accounts_paying_with_an_abusers_card_join_it_when_they_harvest_themselves() -> None:
+    loud = Assessment(abuse=0.9, harvest=0.0, reasons=[], abuse_prompts=50)
+    comms = _communities({})
+    _with_pay(comms, "abuser", "grader")
+    _with_pay(comms, "abuser", "idle")
+    _with_pay(comms, "grader", "rewriter")  # the card's other holders, one step further
+    assessments = {"abuser": loud, "grader": HARVEST, "rewriter": HARVEST,
+                   "idle": Assessment(abuse=0.0, harvest=0.0, reasons=[])}
+    groups = CampaignAssembler().groups(comms, assessments, set())
+    assert [g.accounts for g in groups] == [["abuser", "grader", "rewriter"]]
+
+
+def test_a_shared_address_with_an_abuser_is_not_enough_to_join() -> None:
+    loud = Assessment(abuse=0.9, harvest=0.0, reasons=[], abuse_prompts=50)
+    comms = _communities({("abuser", "classmate"): {"infra": 1.0}})
+    groups = CampaignAssembler().groups(comms, {"abuser": loud, "classmate": HARVEST}, set())
+    assert [g.accounts for g in groups] == [["abuser"]]
+
+
+def test_an_authorized_paymate_never_joins() -> None:
+    loud = Assessment(abuse=0.9, harvest=0.0, reasons=[], abuse_prompts=50)
+    comms = _communities({})
+    _with_pay(comms, "abuser", "partner")
+    groups = CampaignAssembler().groups(comms, {"abuser": loud, "partner": HARVEST}, {"partner"})
+    assert [g.accounts for g in groups] == [["abuser"]]

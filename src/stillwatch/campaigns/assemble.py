@@ -19,7 +19,7 @@ from stillwatch.accounts.evidence import Assessment, BehaviourScorer, noisy_or
 from stillwatch.accounts.features import ALL_CATEGORIES
 from stillwatch.campaigns.tactics import atlas_for, tactics_for
 from stillwatch.links.graph import Communities
-from stillwatch.links.pairs import KIND_CLASS
+from stillwatch.links.pairs import KIND_CLASS, LinkConfig
 from stillwatch.types import Reason, sort_reasons
 
 
@@ -38,6 +38,7 @@ class CampaignConfig:
     abuse_threshold: float = 0.5
     abuse_min_prompts: int = 20
     abuse_member_prompts: int = 5
+    abuse_link_strength: float = 0.5
     min_exchanges: int = 20
 
 
@@ -155,8 +156,10 @@ def _pair_counts(members: list[str], communities: Communities) -> dict[str, int]
 
 
 class CampaignAssembler:
-    def __init__(self, config: CampaignConfig | None = None) -> None:
+    def __init__(self, config: CampaignConfig | None = None, link_weights: Mapping[str, float] | None = None) -> None:
         self.config = config or CampaignConfig()
+        #: each link kind's full weight ([links] weights), to read a link's strength back
+        self.link_weights = dict(link_weights if link_weights is not None else LinkConfig().weights)
         #: after ``decide``: members of groups that act together and harvest but are too
         #: few to convict, with the reason an analyst should look at them
         self.related_: dict[str, Reason] = {}
@@ -197,9 +200,13 @@ class CampaignAssembler:
                 if len(part) >= 2:
                     out.append(Group(f"g{cid}a{i}", part, len(part), _pair_counts(part, communities)))
                     grouped.update(part)
+        # Abusers' paymates come next, before the harvesters are peeled, so each account
+        # lands in one group.
+        for group in out:
+            self._add_paymates(group, communities, assessments, excluded, grouped)
         # Coordinated harvesters are peeled across community lines: a hydra of thousands of
         # accounts may span several communities and is still one operator.
-        for i, part in enumerate(self._cohesive(harvesters, communities)):
+        for i, part in enumerate(self._cohesive([h for h in harvesters if h not in grouped], communities)):
             if len(part) >= 2:
                 out.append(Group(f"h{i}", part, len(part), _pair_counts(part, communities)))
                 grouped.update(part)
@@ -210,8 +217,47 @@ class CampaignAssembler:
                 and a.abuse >= c.abuse_threshold
                 and a.abuse_prompts >= c.abuse_member_prompts
             ):
-                out.append(Group(f"a:{acct}", [acct], 0, {}))
+                group = Group(f"a:{acct}", [acct], 0, {})
+                grouped.add(acct)
+                self._add_paymates(group, communities, assessments, excluded, grouped)
+                out.append(group)
         return out
+
+    def _add_paymates(
+        self,
+        group: Group,
+        communities: Communities,
+        assessments: Mapping[str, Assessment],
+        excluded: set[str],
+        grouped: set[str],
+    ) -> None:
+        """Add the accounts that pay with an abuse group's card and harvest themselves.
+
+        An operator spreads one campaign over accounts with different jobs: some ask for
+        the hidden reasoning, others collect rubric grades or rewrites and show only
+        harvesting. A card is not an address that strangers share behind a NAT or a proxy;
+        one card across accounts is one payer. Such an account joins the group (and is
+        judged with it) only with harvesting of its own, as the gateway's inherited risk
+        does for new accounts on a campaign's card.
+        """
+        c = self.config
+        members = list(group.accounts)
+        for acct in members:  # grows while it runs: a paymate's own card mates join too
+            for other, kinds in sorted(communities.edges.get(acct, {}).items()):
+                own = assessments.get(other)
+                if (
+                    kinds.get("pay", 0.0) >= c.pair_class_min
+                    and other not in grouped
+                    and other not in excluded
+                    and own is not None
+                    and own.score >= c.member_behaviour
+                ):
+                    members.append(other)
+                    grouped.add(other)
+        if len(members) > len(group.accounts):
+            group.accounts = sorted(members)
+            group.linked = len(members)
+            group.kinds = _pair_counts(group.accounts, communities)
 
     def _acts_with(self, pair: dict[str, float]) -> bool:
         """One operator: shared infrastructure *and* something the accounts do. Two honest
@@ -275,16 +321,19 @@ class CampaignAssembler:
         return self._connected(kept, communities, self._together)
 
     def _linked(self, communities: Communities, acct: str, other: str) -> bool:
-        """Direct evidence of some weight: a shared address, card or prompt bank.
+        """Evidence the two mostly share: most of one's addresses, cards, system prompts or
+        templates are the other's too (strength = shared keys over the smaller side's).
 
         A handful of near-duplicate prompts among thousands (two campaigns drawing on the
-        same public benchmark) is a link of almost no weight; it must not make two
-        operators one campaign.
+        same public benchmark), or a few exits of one residential proxy pool, are weak
+        overlaps; they must not make two operators one campaign. A /24 never counts.
         """
-        weights: dict[str, float] = {}
+        floor = self.config.abuse_link_strength
         for kind, w in communities.edges.get(acct, {}).get(other, {}).items():
-            weights[KIND_CLASS[kind]] = weights.get(KIND_CLASS[kind], 0.0) + w
-        return any(w >= self.config.pair_class_min for w in weights.values())
+            full = self.link_weights.get(kind, 0.0)
+            if kind != "net" and full > 0 and w / full >= floor:
+                return True
+        return False
 
     def _connected(
         self,

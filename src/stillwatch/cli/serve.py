@@ -45,7 +45,7 @@ def build(upstream: str | None, audit: Path, admin_token_file: Path | None, redi
 
         # Replicas share per-account profiles through the same Redis; each writes its own
         # partial profile under its audit directory's name (one process owns a directory).
-        settings = {"batch_ms": config.score_batch_ms, "log_level": log_level,
+        settings = {"batch_ms": config.score_batch_ms, "nice": config.score_nice, "log_level": log_level,
                     "redis": redis_url, "replica": str(audit.resolve())}
         scoring = ProcessScoring(settings, config.score_max_pending)
     hasher = KeyHasher(load_secret(secret_file or audit / ".key-secret"))

@@ -63,6 +63,7 @@ class GatewayConfig:
     upstream_timeout: float = 600.0
     score_process: bool = True
     score_batch_ms: float = 100.0
+    score_nice: int = 10
     score_max_pending: int = 50_000
     trusted_headers: dict[str, str] = field(default_factory=dict)
     watermark_key_id: str = "stillwatch"

@@ -155,6 +155,7 @@ class ProcessScoring(_Board):
         self.restarts = 0
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._outbox: list[bytes] = []
 
     async def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -167,7 +168,17 @@ class ProcessScoring(_Board):
                 self.metrics.scoring_dropped.inc()
             return
         if self._room():
-            proc.stdin.write(line)  # buffered by the transport; never waits
+            # One pipe write per turn of the event loop, not per exchange: under load a
+            # write(2) per request cost the proxy as much as relaying the response did.
+            if not self._outbox:
+                asyncio.get_running_loop().call_soon(self._send)
+            self._outbox.append(line)
+
+    def _send(self) -> None:
+        lines, self._outbox = self._outbox, []
+        proc = self.proc
+        if proc is not None and proc.stdin is not None and proc.returncode is None:
+            proc.stdin.write(b"".join(lines))  # buffered by the transport; never waits
 
     async def _spawn(self) -> asyncio.subprocess.Process:
         env = {**os.environ, WORKER_ENV: orjson.dumps(self.settings).decode()}

@@ -10,6 +10,7 @@ scoring what it has.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -52,6 +53,10 @@ def collect(q: queue.SimpleQueue[bytes | None], batch_ms: float, max_batch: int)
 
 def main() -> int:
     settings = orjson.loads(os.environ.get("STILLWATCH_SCORE_WORKER", "{}"))
+    # Scoring is best effort and may lag by a batch; the requests it protects may not. On a
+    # busy machine the scheduler should hand the CPU to the proxy first.
+    with contextlib.suppress(OSError):
+        os.nice(int(settings.get("nice", 0)))
     logging.basicConfig(level=settings.get("log_level", "WARNING").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     profiles = None
