@@ -90,6 +90,8 @@ class VerdictPolicy:
                         {"campaign": camp.id},
                     )
                 )
+                if related and acct in related:  # how it came to be in the campaign
+                    reasons.append(related[acct])
             else:
                 score, cid = own.score, None
                 if related and acct in related:

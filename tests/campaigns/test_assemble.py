@@ -147,8 +147,12 @@ def test_accounts_paying_with_an_abusers_card_join_it_when_they_harvest_themselv
     _with_pay(comms, "grader", "rewriter")  # the card's other holders, one step further
     assessments = {"abuser": loud, "grader": HARVEST, "rewriter": HARVEST,
                    "idle": Assessment(abuse=0.0, harvest=0.0, reasons=[])}
-    groups = CampaignAssembler().groups(comms, assessments, set())
+    assembler = CampaignAssembler()
+    groups = assembler.groups(comms, assessments, set())
     assert [g.accounts for g in groups] == [["abuser", "grader", "rewriter"]]
+    # each says whose card brought it in, for the analyst
+    assert {a: r.evidence["account"] for a, r in assembler.paymates_.items()} == {
+        "grader": "abuser", "rewriter": "grader"}
 
 
 def test_a_shared_address_with_an_abuser_is_not_enough_to_join() -> None:

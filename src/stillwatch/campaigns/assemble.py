@@ -161,8 +161,11 @@ class CampaignAssembler:
         #: each link kind's full weight ([links] weights), to read a link's strength back
         self.link_weights = dict(link_weights if link_weights is not None else LinkConfig().weights)
         #: after ``decide``: members of groups that act together and harvest but are too
-        #: few to convict, with the reason an analyst should look at them
+        #: few to convict, with the reason an analyst should look at them; and members of
+        #: campaigns that joined through a shared card, with the card's other holders
         self.related_: dict[str, Reason] = {}
+        #: after ``groups``: accounts that joined an abuse group through its card
+        self.paymates_: dict[str, Reason] = {}
 
     def groups(
         self,
@@ -186,6 +189,7 @@ class CampaignAssembler:
         out: list[Group] = []
         grouped: set[str] = set()
         harvesters: list[str] = []
+        self.paymates_ = {}
         for cid, accounts in sorted(communities.members().items()):
             abusers = []
             for acct in accounts:
@@ -254,6 +258,13 @@ class CampaignAssembler:
                 ):
                     members.append(other)
                     grouped.add(other)
+                    self.paymates_[other] = Reason(
+                        "same_payer",
+                        0.0,
+                        f"pays with the same card as {acct}, whose group shows abuse; "
+                        "its own traffic shows harvesting",
+                        {"account": acct},
+                    )
         if len(members) > len(group.accounts):
             group.accounts = sorted(members)
             group.linked = len(members)
@@ -424,6 +435,7 @@ class CampaignAssembler:
         found.sort(key=lambda k: (-int(k.profile["exchanges"]), k.accounts[0]))
         convicted_accounts = {a for k in found for a in k.accounts}
         self.related_ = {a: r for a, r in self.related_.items() if a not in convicted_accounts}
+        self.related_.update((a, r) for a, r in self.paymates_.items() if a in convicted_accounts)
         for i, campaign in enumerate(found, start=1):
             campaign.id = f"C{i:03d}"
         return found
