@@ -20,7 +20,8 @@ import pyarrow.parquet as pq
 
 from stillwatch.accounts.evidence import Assessment, BehaviourScorer
 from stillwatch.accounts.features import BehaviourProfiler
-from stillwatch.campaigns.assemble import Campaign, CampaignAssembler, Group
+from stillwatch.campaigns.assemble import Campaign, CampaignAssembler, CampaignConfig, Group
+from stillwatch.campaigns.timing import group_sync
 from stillwatch.config import ScanConfig
 from stillwatch.decisions import Verdict, VerdictPolicy
 from stillwatch.engine import Engine
@@ -124,7 +125,7 @@ class Scanner:
         communities = timed("graph", lambda: graph.transform(links))
         assembler = CampaignAssembler(cfg.campaigns, cfg.links.weights)
         groups = assembler.groups(communities, assessments, excluded)
-        pooled = timed("pool", lambda: self._pool(engine, source, profiler, groups))
+        pooled = timed("pool", lambda: self._pool(engine, source, profiler, groups, cfg.campaigns))
         campaigns = assembler.decide(groups, pooled, scorer)
         verdicts = VerdictPolicy(cfg.decisions).decide(
             profiles, assessments, campaigns, self.authorized, communities.neighbours,
@@ -134,9 +135,10 @@ class Scanner:
 
     @staticmethod
     def _pool(
-        engine: Engine, source: str, profiler: BehaviourProfiler, groups: list[Group]
+        engine: Engine, source: str, profiler: BehaviourProfiler, groups: list[Group], cfg: CampaignConfig
     ) -> dict[str, dict[str, Any]]:
-        """Profile each group's combined traffic with the same SQL as one account's."""
+        """Profile each group's combined traffic with the same SQL as one account's, plus
+        how synchronised its members are."""
         if not groups:
             return {}
         members = pa.table(
@@ -151,7 +153,8 @@ class Scanner:
             f"SELECT e.*, m.grp FROM {source} e JOIN sw_members m ON e.account = m.account"
         )
         rows = profiler.transform(engine, "sw_grouped", "grp").to_pylist()
-        return {str(r["g"]): r for r in rows}
+        sync = group_sync(engine, "sw_grouped", "grp", cfg.sync_bucket_minutes)
+        return {str(r["g"]): {**r, "sync": sync.get(str(r["g"]), 0.0)} for r in rows}
 
 
 def _flagged_links(result: ScanResult) -> pa.Table:

@@ -168,3 +168,11 @@ def test_an_authorized_paymate_never_joins() -> None:
     _with_pay(comms, "abuser", "partner")
     groups = CampaignAssembler().groups(comms, {"abuser": loud, "partner": HARVEST}, {"partner"})
     assert [g.accounts for g in groups] == [["abuser"]]
+
+
+def test_abusers_sharing_their_addresses_are_one_group_across_communities() -> None:
+    loud = Assessment(abuse=0.9, harvest=0.0, reasons=[], abuse_prompts=50)
+    comms = _communities({("a", "b"): {"infra": 0.3}})
+    comms.membership["b"] = 1  # Leiden put them apart
+    groups = CampaignAssembler().groups(comms, {"a": loud, "b": loud}, set())
+    assert [g.accounts for g in groups] == [["a", "b"]]

@@ -8,6 +8,7 @@ import pytest
 pytest.importorskip("sqlglot")
 
 from stillwatch.accounts.features import MODELS_SQL, ProfileOptions, profile_sql  # noqa: E402
+from stillwatch.campaigns.timing import sync_sql  # noqa: E402
 from stillwatch.links.pairs import LinkConfig, keys_sql, pairs_sql  # noqa: E402
 from stillwatch.spark.dialect import split_create, to_spark  # noqa: E402
 
@@ -15,6 +16,7 @@ STAGE_SQL = {
     "profile": profile_sql("exchanges", "account", ProfileOptions()),
     "keys": keys_sql("exchanges", LinkConfig()),
     "pairs": pairs_sql("sw_keys", 100, LinkConfig()),
+    "sync": sync_sql("sw_grouped", "grp"),
 }
 
 

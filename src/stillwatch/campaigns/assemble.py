@@ -39,6 +39,8 @@ class CampaignConfig:
     abuse_min_prompts: int = 20
     abuse_member_prompts: int = 5
     abuse_link_strength: float = 0.5
+    sync_bucket_minutes: int = 10
+    sync_min: float = 0.5
     min_exchanges: int = 20
 
 
@@ -85,10 +87,8 @@ class Campaign:
         }
 
 
-def _coordination_reasons(
-    group: Group, profile: Mapping[str, Any], min_accounts: int
-) -> list[Reason]:
-    n = len(group.accounts)
+def _coordination_reasons(group: Group, profile: Mapping[str, Any], c: CampaignConfig) -> list[Reason]:
+    n, min_accounts = len(group.accounts), c.min_accounts
     reasons: list[Reason] = []
     classes = {
         name: sum(group.kinds.get(k, 0) for k in kinds)
@@ -131,6 +131,17 @@ def _coordination_reasons(
                     {"ips": ips, "asns": asns},
                 )
             )
+    sync = float(profile.get("sync") or 0.0)
+    if n >= 2 and sync >= c.sync_min:
+        reasons.append(
+            Reason(
+                "synchronised_activity",
+                round(0.3 * sync, 4),
+                f"the accounts are active in the same {c.sync_bucket_minutes}-minute windows far more "
+                f"than independent use would be (synchrony {sync:.2f}, 0 = independent, 1 = lockstep)",
+                {"sync": round(sync, 4)},
+            )
+        )
     if group.kinds.get("born", 0) >= max(2, n // 4):
         reasons.append(
             Reason(
@@ -173,37 +184,42 @@ class CampaignAssembler:
         assessments: Mapping[str, Assessment],
         excluded: set[str],
     ) -> list[Group]:
-        """Candidate groups: per community, its abusers, and its coordinated harvesters.
+        """Candidate groups: abusers with the abusers they share much with, and coordinated harvesters.
 
         A member counts as coordinated when its own traffic shows some harvesting and it
         links to the rest of the group through at least two classes of evidence (say, a
         proxy pool *and* one client fingerprint), the group being peeled until that holds
         for every member. Prompts drawn from the same public benchmarks,
         or one NAT, give one class only; an honest customer of a shared proxy pool shows no
-        harvesting. Abusers group with the abusers of their community they link to
-        directly (their abuse is the proof, the link only says whose campaign it is); sharing a community with no
-        direct link (a popular jailbreak's wording) is not enough, and an abuser on its
-        own is judged on its own volume. Lone accounts showing abuse form groups of their own.
+        harvesting. Abusers group with the abusers they share most of some evidence with
+        (their abuse is the proof, the link only says whose campaign it is), in whatever
+        community; sharing a community, a few proxy exits or a popular jailbreak's wording
+        is not enough, and an abuser on its own is judged on its own volume. Lone accounts
+        showing abuse form groups of their own. An abuse group takes in the accounts that
+        pay with its card and harvest themselves (``_add_paymates``).
         """
         c = self.config
         out: list[Group] = []
         grouped: set[str] = set()
         harvesters: list[str] = []
         self.paymates_ = {}
-        for cid, accounts in sorted(communities.members().items()):
-            abusers = []
+        abusers: set[str] = set()
+        for _, accounts in sorted(communities.members().items()):
             for acct in accounts:
                 if acct in excluded or acct not in assessments:
                     continue
                 own = assessments[acct]
                 if own.abuse >= c.abuse_threshold and own.abuse_prompts >= c.abuse_member_prompts:
-                    abusers.append(acct)
+                    abusers.add(acct)
                 elif own.score >= c.member_behaviour:
                     harvesters.append(acct)
-            for i, part in enumerate(self._connected(set(abusers), communities, self._linked)):
-                if len(part) >= 2:
-                    out.append(Group(f"g{cid}a{i}", part, len(part), _pair_counts(part, communities)))
-                    grouped.update(part)
+        # Across community lines, like the harvesters below: the links that join abusers
+        # are strong ones (``_linked``), and one operator's accounts can fall into several
+        # communities of the whole graph.
+        for i, part in enumerate(self._connected(abusers, communities, self._linked)):
+            if len(part) >= 2:
+                out.append(Group(f"a{i}", part, len(part), _pair_counts(part, communities)))
+                grouped.update(part)
         # Abusers' paymates come next, before the harvesters are peeled, so each account
         # lands in one group.
         for group in out:
@@ -399,7 +415,7 @@ class CampaignAssembler:
             if int(profile["exchanges"]) < c.min_exchanges:
                 continue
             behaviour = scorer.assess(profile)
-            coordination = _coordination_reasons(group, profile, c.min_accounts)
+            coordination = _coordination_reasons(group, profile, c)
             many_customers = int(profile["orgs"]) > 1 or int(profile["no_org_exchanges"]) > 0
             coordination_score = noisy_or([r.weight for r in coordination])
             # Coordinated harvesting needs three things at once: several customers' accounts

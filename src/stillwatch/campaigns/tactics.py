@@ -25,6 +25,7 @@ TACTIC_TECHNIQUES: dict[str, tuple[str, ...]] = {
     "shared_infrastructure": (),
     "proxy_network": ("AML.T0008.005",),
     "batch_created_accounts": ("AML.T0021",),
+    "synchronised_timing": ("AML.T0021",),
     "model_pivot": (),
     "fresh_accounts": ("AML.T0021",),
 }
@@ -46,6 +47,7 @@ REASON_TACTIC: dict[str, str] = {
     "proxy_network": "proxy_network",
     "address_rotation": "proxy_network",
     "batch_created_accounts": "batch_created_accounts",
+    "synchronised_activity": "synchronised_timing",
 }
 
 
