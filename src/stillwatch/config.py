@@ -14,7 +14,7 @@ from typing import Any
 from stillwatch._toml import build, read_toml
 from stillwatch.accounts.evidence import BehaviourConfig
 from stillwatch.accounts.features import ProfileOptions
-from stillwatch.campaigns.assemble import CampaignConfig
+from stillwatch.campaigns.group import CampaignConfig
 from stillwatch.decisions import DecisionConfig
 from stillwatch.errors import ConfigError
 from stillwatch.links.pairs import KIND_CLASS, LinkConfig

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stillwatch.accounts.evidence import Assessment, noisy_or
-from stillwatch.campaigns.assemble import Campaign
+from stillwatch.campaigns.group import Campaign
 from stillwatch.types import Reason, sort_reasons
 
 

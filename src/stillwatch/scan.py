@@ -20,7 +20,8 @@ import pyarrow.parquet as pq
 
 from stillwatch.accounts.evidence import Assessment, BehaviourScorer
 from stillwatch.accounts.features import BehaviourProfiler
-from stillwatch.campaigns.assemble import Campaign, CampaignAssembler, CampaignConfig, Group
+from stillwatch.campaigns.assemble import CampaignAssembler
+from stillwatch.campaigns.group import Campaign, CampaignConfig, Group
 from stillwatch.campaigns.timing import group_sync
 from stillwatch.config import ScanConfig
 from stillwatch.decisions import Verdict, VerdictPolicy

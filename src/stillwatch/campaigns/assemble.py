@@ -1,10 +1,11 @@
 """From communities to campaigns, in two phases.
 
-``groups`` gathers candidate groups: each community's members that link to it by what they
-*do* (shared templates, near-duplicate prompts, one client fingerprint), plus members linked
-only by infrastructure whose own behaviour is suspect. Members linked by infrastructure alone
-are left out: a campus NAT, a proxy pool honest customers share, or a reseller explain such
-links, so they never convict (the shared-infrastructure guard).
+``groups`` gathers candidate groups: harvesting accounts that link to each other by
+infrastructure *and* by what they do (shared templates, near-duplicate prompts, one client
+fingerprint) or by one bank of system prompts; and accounts showing abuse, with the abusers
+they share much with and the accounts on their card. Accounts linked by infrastructure
+alone are left out: a campus NAT, a proxy pool honest customers share, or a reseller explain
+such links, so they never convict (the shared-infrastructure guard).
 
 ``decide`` judges each group on its pooled traffic, profiled by the same SQL as an account.
 """
@@ -12,158 +13,14 @@ links, so they never convict (the shared-infrastructure guard).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from stillwatch.accounts.evidence import Assessment, BehaviourScorer, noisy_or
-from stillwatch.accounts.features import ALL_CATEGORIES
-from stillwatch.campaigns.tactics import atlas_for, tactics_for
+from stillwatch.campaigns.coordination import coordination_reasons, pair_counts
+from stillwatch.campaigns.group import Campaign, CampaignConfig, Group
 from stillwatch.links.graph import Communities
 from stillwatch.links.pairs import KIND_CLASS, LinkConfig
 from stillwatch.types import Reason, sort_reasons
-
-
-@dataclass(frozen=True)
-class CampaignConfig:
-    """See default.toml, section [campaigns]."""
-
-    min_accounts: int = 5
-    class_min_weight: float = 0.3
-    pair_class_min: float = 0.05
-    playbook_prompts: int = 3
-    member_behaviour: float = 0.2
-    coordination_threshold: float = 0.3
-    harvest_threshold: float = 0.3
-    campaign_threshold: float = 0.7
-    abuse_threshold: float = 0.5
-    abuse_min_prompts: int = 20
-    abuse_member_prompts: int = 5
-    abuse_link_strength: float = 0.5
-    sync_bucket_minutes: int = 10
-    sync_min: float = 0.5
-    min_exchanges: int = 20
-
-
-@dataclass
-class Group:
-    """A candidate campaign before judgement."""
-
-    key: str
-    accounts: list[str]
-    linked: int
-    kinds: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class Campaign:
-    id: str
-    accounts: list[str]
-    profile: Mapping[str, Any]
-    assessment: Assessment
-    reasons: list[Reason]
-    score: float
-
-    @property
-    def tactics(self) -> list[str]:
-        return tactics_for([r.signal for r in self.reasons])
-
-    def to_json(self) -> dict[str, Any]:
-        p = self.profile
-        caps = {c: round(float(p[f"cat_{c}"]), 4) for c in ALL_CATEGORIES if p[f"cat_{c}"] > 0}
-        tactics = self.tactics
-        return {
-            "id": self.id,
-            "accounts": self.accounts,
-            "exchanges": int(p["exchanges"]),
-            "output_tokens": int(p["output_tokens"]),
-            "reasoning_tokens": int(p["reasoning_tokens"]),
-            "first_seen": p["first_seen"].isoformat().replace("+00:00", "Z"),
-            "last_seen": p["last_seen"].isoformat().replace("+00:00", "Z"),
-            "capabilities": dict(sorted(caps.items(), key=lambda kv: -kv[1])),
-            "tactics": tactics,
-            "atlas": atlas_for(tactics),
-            "score": round(self.score, 4),
-            "reasons": [r.to_json() for r in self.reasons],
-        }
-
-
-def _coordination_reasons(group: Group, profile: Mapping[str, Any], c: CampaignConfig) -> list[Reason]:
-    n, min_accounts = len(group.accounts), c.min_accounts
-    reasons: list[Reason] = []
-    classes = {
-        name: sum(group.kinds.get(k, 0) for k in kinds)
-        for name, kinds in (
-            ("shared prompts", ("tpl", "band")),
-            ("shared system prompts", ("sys",)),
-            ("one client fingerprint", ("client",)),
-            ("shared addresses", ("ip", "net")),
-            ("shared payment", ("pay",)),
-            ("creation batches", ("born",)),
-        )
-    }
-    seen = {k: v for k, v in classes.items() if v}
-    if n >= 2 and group.linked:
-        reasons.append(
-            Reason(
-                # a handful of linked accounts is related; a hydra needs min_accounts
-                "linked_accounts" if n >= min_accounts else "related_accounts",
-                min(0.8, 0.3 + 0.5 * min(1.0, (n - 1) / 30)),
-                f"{group.linked} accounts act as one, linked by "
-                + ", ".join(f"{k} ({v} pairs)" for k, v in seen.items()),
-                {"accounts": n, "links": seen},
-            )
-        )
-    infra = {k: group.kinds[k] for k in ("ip", "net", "pay") if group.kinds.get(k)}
-    if infra:
-        what = ", ".join(f"{k}: {v} pairs" for k, v in infra.items())
-        reasons.append(
-            Reason("shared_infrastructure", 0.15, f"accounts share infrastructure ({what})", infra)
-        )
-    if group.kinds.get("ip") or group.kinds.get("net"):
-        ips, asns = int(profile["distinct_ips"]), int(profile["distinct_asns"])
-        if ips >= n and asns >= 3:
-            reasons.append(
-                Reason(
-                    "proxy_network",
-                    0.15,
-                    f"traffic rotates through {ips} addresses in {asns} networks that several "
-                    "of its accounts share",
-                    {"ips": ips, "asns": asns},
-                )
-            )
-    sync = float(profile.get("sync") or 0.0)
-    if n >= 2 and sync >= c.sync_min:
-        reasons.append(
-            Reason(
-                "synchronised_activity",
-                round(0.3 * sync, 4),
-                f"the accounts are active in the same {c.sync_bucket_minutes}-minute windows far more "
-                f"than independent use would be (synchrony {sync:.2f}, 0 = independent, 1 = lockstep)",
-                {"sync": round(sync, 4)},
-            )
-        )
-    if group.kinds.get("born", 0) >= max(2, n // 4):
-        reasons.append(
-            Reason(
-                "batch_created_accounts",
-                0.2,
-                f"{group.kinds['born']} pairs of accounts were created within minutes of each other",
-                {"pairs": group.kinds["born"]},
-            )
-        )
-    return reasons
-
-
-def _pair_counts(members: list[str], communities: Communities) -> dict[str, int]:
-    """Linked pairs per evidence kind among the group's own members."""
-    inside = set(members)
-    counts: dict[str, int] = {}
-    for acct in members:
-        for other, kinds in communities.edges.get(acct, {}).items():
-            if other in inside and acct < other:
-                for kind in kinds:
-                    counts[kind] = counts.get(kind, 0) + 1
-    return counts
 
 
 class CampaignAssembler:
@@ -218,7 +75,7 @@ class CampaignAssembler:
         # communities of the whole graph.
         for i, part in enumerate(self._connected(abusers, communities, self._linked)):
             if len(part) >= 2:
-                out.append(Group(f"a{i}", part, len(part), _pair_counts(part, communities)))
+                out.append(Group(f"a{i}", part, len(part), pair_counts(part, communities)))
                 grouped.update(part)
         # Abusers' paymates come next, before the harvesters are peeled, so each account
         # lands in one group.
@@ -228,7 +85,7 @@ class CampaignAssembler:
         # accounts may span several communities and is still one operator.
         for i, part in enumerate(self._cohesive([h for h in harvesters if h not in grouped], communities)):
             if len(part) >= 2:
-                out.append(Group(f"h{i}", part, len(part), _pair_counts(part, communities)))
+                out.append(Group(f"h{i}", part, len(part), pair_counts(part, communities)))
                 grouped.update(part)
         for acct, a in sorted(assessments.items()):
             if (
@@ -284,7 +141,7 @@ class CampaignAssembler:
         if len(members) > len(group.accounts):
             group.accounts = sorted(members)
             group.linked = len(members)
-            group.kinds = _pair_counts(group.accounts, communities)
+            group.kinds = pair_counts(group.accounts, communities)
 
     def _acts_with(self, pair: dict[str, float]) -> bool:
         """One operator: shared infrastructure *and* something the accounts do. Two honest
@@ -415,7 +272,7 @@ class CampaignAssembler:
             if int(profile["exchanges"]) < c.min_exchanges:
                 continue
             behaviour = scorer.assess(profile)
-            coordination = _coordination_reasons(group, profile, c)
+            coordination = coordination_reasons(group, profile, c)
             many_customers = int(profile["orgs"]) > 1 or int(profile["no_org_exchanges"]) > 0
             coordination_score = noisy_or([r.weight for r in coordination])
             # Coordinated harvesting needs three things at once: several customers' accounts

@@ -1,0 +1,76 @@
+"""What the campaign stage works on: its settings, a candidate group, and a campaign."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from stillwatch.accounts.evidence import Assessment
+from stillwatch.accounts.features import ALL_CATEGORIES
+from stillwatch.campaigns.tactics import atlas_for, tactics_for
+from stillwatch.types import Reason
+
+
+@dataclass(frozen=True)
+class CampaignConfig:
+    """See default.toml, section [campaigns]."""
+
+    min_accounts: int = 5
+    class_min_weight: float = 0.3
+    pair_class_min: float = 0.05
+    playbook_prompts: int = 3
+    member_behaviour: float = 0.2
+    coordination_threshold: float = 0.3
+    harvest_threshold: float = 0.3
+    campaign_threshold: float = 0.7
+    abuse_threshold: float = 0.5
+    abuse_min_prompts: int = 20
+    abuse_member_prompts: int = 5
+    abuse_link_strength: float = 0.5
+    sync_bucket_minutes: int = 10
+    sync_min: float = 0.5
+    min_exchanges: int = 20
+
+
+@dataclass
+class Group:
+    """A candidate campaign before judgement."""
+
+    key: str
+    accounts: list[str]
+    linked: int
+    kinds: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Campaign:
+    id: str
+    accounts: list[str]
+    profile: Mapping[str, Any]
+    assessment: Assessment
+    reasons: list[Reason]
+    score: float
+
+    @property
+    def tactics(self) -> list[str]:
+        return tactics_for([r.signal for r in self.reasons])
+
+    def to_json(self) -> dict[str, Any]:
+        p = self.profile
+        caps = {c: round(float(p[f"cat_{c}"]), 4) for c in ALL_CATEGORIES if p[f"cat_{c}"] > 0}
+        tactics = self.tactics
+        return {
+            "id": self.id,
+            "accounts": self.accounts,
+            "exchanges": int(p["exchanges"]),
+            "output_tokens": int(p["output_tokens"]),
+            "reasoning_tokens": int(p["reasoning_tokens"]),
+            "first_seen": p["first_seen"].isoformat().replace("+00:00", "Z"),
+            "last_seen": p["last_seen"].isoformat().replace("+00:00", "Z"),
+            "capabilities": dict(sorted(caps.items(), key=lambda kv: -kv[1])),
+            "tactics": tactics,
+            "atlas": atlas_for(tactics),
+            "score": round(self.score, 4),
+            "reasons": [r.to_json() for r in self.reasons],
+        }
