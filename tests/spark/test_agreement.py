@@ -33,6 +33,8 @@ def test_spark_and_duckdb_agree_per_account(spark: Any, simulated: Path, tmp_pat
     assert sum(v == ("campaign", "campaign") for v in verdicts.values()) >= 10
     for a in duck:
         assert duck[a]["campaign"] == on_spark[a]["campaign"], a
-        assert duck[a]["score"] == pytest.approx(on_spark[a]["score"], abs=1e-6), a
+        # Scores are written to 4 decimals from floats that the engines sum in different orders,
+        # so a value that sits on a rounding boundary may land one unit either side.
+        assert duck[a]["score"] == pytest.approx(on_spark[a]["score"], abs=1.01e-4), a
     summary = orjson.loads((tmp_path / "spark" / "summary.json").read_bytes())
     assert summary["engine"] == "spark" and summary["db"] is None
