@@ -128,6 +128,8 @@ class Scanner:
         groups = assembler.groups(communities, assessments, excluded)
         pooled = timed("pool", lambda: self._pool(engine, source, profiler, groups, cfg.campaigns))
         campaigns = assembler.decide(groups, pooled, scorer)
+        volumes = {str(p["g"]): int(p["exchanges"]) for p in profiles}
+        assembler.associates(campaigns, communities, assessments, excluded, volumes)
         verdicts = VerdictPolicy(cfg.decisions).decide(
             profiles, assessments, campaigns, self.authorized, communities.neighbours,
             assembler.related_,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from stillwatch.accounts.evidence import Assessment
 from stillwatch.campaigns.assemble import CampaignAssembler
+from stillwatch.campaigns.group import Campaign
 from stillwatch.links.graph import Communities
 
 
@@ -176,3 +177,42 @@ def test_abusers_sharing_their_addresses_are_one_group_across_communities() -> N
     comms.membership["b"] = 1  # Leiden put them apart
     groups = CampaignAssembler().groups(comms, {"a": loud, "b": loud}, set())
     assert [g.accounts for g in groups] == [["a", "b"]]
+
+
+def test_a_member_is_peeled_again_within_its_own_group() -> None:
+    # x acts with a (an address and a little shared content) and shares much content with
+    # another group; its links to a's group alone do not span two classes.
+    both = {"infra": 1.0, "client": 1.0}
+    comms = _communities({
+        ("a", "b"): both, ("b", "c"): both, ("a", "c"): both,
+        ("p", "q"): both, ("q", "r"): both, ("p", "r"): both,
+        ("x", "a"): {"infra": 0.5, "content": 0.1},
+        ("x", "p"): {"content": 0.5},
+        ("x", "q"): {"content": 0.5},
+    })
+    groups = CampaignAssembler().groups(comms, dict.fromkeys("abcpqrx", HARVEST), set())
+    assert sorted(g.accounts for g in groups) == [["a", "b", "c"], ["p", "q", "r"]]
+
+
+def _campaign(cid: str, accounts: list[str]) -> Campaign:
+    return Campaign(cid, accounts, {}, HARVEST, [], 0.9)
+
+
+def test_light_accounts_acting_with_a_campaign_are_leads_not_members() -> None:
+    both = {"infra": 0.5, "client": 0.5}
+    comms = _communities({
+        ("a", "b"): both, ("b", "c"): both, ("a", "c"): both,
+        ("light", "a"): both,                 # acts with a member as members do
+        ("tiny", "a"): both,                  # the same, on a handful of exchanges
+        ("nat", "a"): {"infra": 1.0}, ("nat", "b"): {"infra": 1.0},  # an address only
+        ("partner", "a"): both,               # on the authorized list
+    })
+    quiet = Assessment(abuse=0.0, harvest=0.0, reasons=[])
+    assessments = {**dict.fromkeys("abc", HARVEST), **dict.fromkeys(["light", "tiny", "nat", "partner"], quiet)}
+    volumes = {"light": 150, "tiny": 8, "nat": 400, "partner": 900}
+    assembler = CampaignAssembler()
+    assembler.associates([_campaign("C001", ["a", "b", "c"])], comms, assessments, {"partner"}, volumes)
+    assert set(assembler.related_) == {"light"}
+    lead = assembler.related_["light"]
+    assert lead.signal == "campaign_associate" and lead.weight == 0.5
+    assert lead.evidence["campaign"] == "C001" and lead.evidence["accounts"] == ["a"]

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from stillwatch.accounts.evidence import Assessment, BehaviourScorer, noisy_or
+from stillwatch.campaigns.associates import find_associates
 from stillwatch.campaigns.coordination import coordination_reasons, pair_counts
 from stillwatch.campaigns.group import Campaign, CampaignConfig, Group
 from stillwatch.links.graph import Communities
@@ -175,12 +176,27 @@ class CampaignAssembler:
     def _cohesive(self, members: list[str], communities: Communities) -> list[list[str]]:
         """The groups of members that act together, after peeling away the rest.
 
-        A member stays while some other remaining member acts with it (``_acts_with``) and
-        its links to the remaining members span two classes of total weight
+        A member stays while some other member of its group acts with it (``_acts_with``)
+        and its links to its group's other members span two classes of total weight
         ``class_min_weight``; the survivors split into the connected parts of the acts-with
         relation, so a pair of honest accounts that happens to sit inside a hydra's
-        community is judged on its own, not on the hydra's pooled traffic.
+        community is judged on its own, not on the hydra's pooled traffic. Each part is
+        peeled again until nothing moves: a customer of a hydra's proxy pool must not stay
+        in the hydra's group on prompts it shares with accounts of another group.
         """
+        out: list[list[str]] = []
+        pending = [set(members)]
+        while pending:
+            group = pending.pop()
+            kept = self._peel(group, communities)
+            parts = self._connected(kept, communities, self._together)
+            if len(parts) == 1 and len(kept) == len(group):
+                out.append(parts[0])
+            else:
+                pending.extend(set(part) for part in parts)
+        return sorted(out)
+
+    def _peel(self, members: set[str], communities: Communities) -> set[str]:
         c = self.config
         kept = set(members)
         changed = True
@@ -202,7 +218,7 @@ class CampaignAssembler:
                 if not ((paired and spans) or playbook):
                     kept.discard(acct)
                     changed = True
-        return self._connected(kept, communities, self._together)
+        return kept
 
     def _linked(self, communities: Communities, acct: str, other: str) -> bool:
         """Evidence the two mostly share: most of one's addresses, cards, system prompts or
@@ -242,6 +258,23 @@ class CampaignAssembler:
                         stack.append(other)
             parts.append(sorted(part))
         return parts
+
+    def associates(
+        self,
+        campaigns: list[Campaign],
+        communities: Communities,
+        assessments: Mapping[str, Assessment],
+        excluded: set[str],
+        volumes: Mapping[str, int],
+    ) -> None:
+        """Add to ``related_`` the leads of ``find_associates``: accounts acting with a
+        campaign's members but too light to join it."""
+        self.related_.update(
+            find_associates(
+                campaigns, communities, assessments, excluded, volumes, self.config,
+                lambda a, b: self._together(communities, a, b),
+            )
+        )
 
     def _relate(self, group: Group, behaviour: Assessment, coordination: float) -> None:
         n = len(group.accounts)

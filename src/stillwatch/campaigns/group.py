@@ -30,6 +30,7 @@ class CampaignConfig:
     abuse_link_strength: float = 0.5
     sync_bucket_minutes: int = 10
     sync_min: float = 0.5
+    associate_weight: float = 0.5
     min_exchanges: int = 20
 
 

@@ -1,0 +1,72 @@
+"""Leads around a campaign: accounts that act with its members as they act with each other,
+but whose own traffic is too light to show harvesting, so they are not members.
+
+The test is the one a member passes when groups are peeled, taken against the campaign: the
+account acts with some member (shared infrastructure *and* something it does, or the
+playbook of system prompts) and its links to the members span two classes of weight
+``class_min_weight``. A campus NAT or a proxy pool gives one class; a customer of the pool
+who also shares a public prompt with one member is short of the weight. An account with
+fewer than ``min_exchanges`` is not a lead: one prompt it happens to share is most of its
+traffic, which makes any link to it look strong.
+
+Never a conviction: the reason's weight (``associate_weight``, 0.5 by default) makes the
+account ``suspicious`` with the campaign named, for an analyst or a gateway rule to act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from stillwatch.accounts.evidence import Assessment
+from stillwatch.campaigns.group import Campaign, CampaignConfig
+from stillwatch.links.graph import Communities
+from stillwatch.links.pairs import KIND_CLASS
+from stillwatch.types import Reason
+
+
+def find_associates(
+    campaigns: list[Campaign],
+    communities: Communities,
+    assessments: Mapping[str, Assessment],
+    excluded: set[str],
+    volumes: Mapping[str, int],
+    config: CampaignConfig,
+    together: Callable[[str, str], bool],
+) -> dict[str, Reason]:
+    """account -> its ``campaign_associate`` reason, for accounts in no campaign."""
+    member_of = {a: k.id for k in campaigns for a in k.accounts}
+    out: dict[str, Reason] = {}
+    for acct in sorted(communities.edges):
+        if acct in member_of or acct in excluded or acct not in assessments:
+            continue
+        if volumes.get(acct, 0) < config.min_exchanges:
+            continue
+        paired: dict[str, bool] = {}
+        by_class: dict[str, dict[str, float]] = {}
+        mates: dict[str, list[str]] = {}
+        for other, kinds in sorted(communities.edges[acct].items()):
+            cid = member_of.get(other)
+            if cid is None:
+                continue
+            paired[cid] = paired.get(cid, False) or together(acct, other)
+            weights = by_class.setdefault(cid, {})
+            for kind, w in kinds.items():
+                weights[KIND_CLASS[kind]] = weights.get(KIND_CLASS[kind], 0.0) + w
+            mates.setdefault(cid, []).append(other)
+        for cid in sorted(paired):
+            spans = sum(w >= config.class_min_weight for w in by_class[cid].values()) >= 2
+            if paired[cid] and spans:
+                out[acct] = _lead(cid, mates[cid], by_class[cid], config.associate_weight)
+                break
+    return out
+
+
+def _lead(cid: str, mates: list[str], by_class: dict[str, float], weight: float) -> Reason:
+    named = ", ".join(mates[:3]) + (", ..." if len(mates) > 3 else "")
+    return Reason(
+        "campaign_associate",
+        weight,
+        f"acts together with {len(mates)} member(s) of campaign {cid} ({named}) "
+        "but its own traffic is too light to show harvesting",
+        {"campaign": cid, "accounts": mates, "links": {k: round(v, 4) for k, v in by_class.items()}},
+    )
