@@ -43,11 +43,6 @@ def mix(x: np.ndarray, seed: int = 0) -> np.ndarray:
     return z ^ (z >> _S31)
 
 
-def row_of(offsets: np.ndarray) -> np.ndarray:
-    """Row index of every byte of a buffer whose rows end at ``offsets[1:]``."""
-    return np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
-
-
 _P32 = np.uint32(0x01000193)  # the 32-bit FNV prime
 _GOLDEN32 = np.uint32(0x9E3779B1)  # odd multiplier of Knuth's multiplicative hashing
 
@@ -103,15 +98,11 @@ def bucket32(h: np.ndarray, salt: int, bits: int) -> np.ndarray:
     return b.astype(np.intp)
 
 
-#: Bytes that separate words: ASCII whitespace and punctuation. Bytes >= 0x80 are word
-#: characters, so non-Latin words are kept whole (CJK runs become one long "word", which
-#: the byte n-grams cover instead).
-_SEPARATOR = np.ones(256, dtype=bool)
-_SEPARATOR[ord("0") : ord("9") + 1] = False
-_SEPARATOR[ord("a") : ord("z") + 1] = False
-_SEPARATOR[ord("A") : ord("Z") + 1] = False
-_SEPARATOR[0x80:] = False
-_SEPARATOR[ord("_")] = False
+#: Word bytes are ASCII letters, digits and ``_``, and every byte >= 0x80, so non-Latin
+#: words are kept whole (CJK runs become one long "word", which the byte n-grams cover
+#: instead); ASCII whitespace and punctuation separate words.
+_A, _Z_SPAN, _ZERO, _D_SPAN = np.uint8(ord("a")), np.uint8(25), np.uint8(ord("0")), np.uint8(9)
+_UNDERSCORE, _HIGH, _CASE = np.uint8(ord("_")), np.uint8(0x80), np.uint8(0x20)
 _MAX_WORD = 64
 _POWERS = np.cumprod(np.full(_MAX_WORD, P, dtype=np.uint64), dtype=np.uint64)
 
@@ -131,23 +122,25 @@ def words(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray
     """
     if len(data) == 0:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    is_word = ~_SEPARATOR[data]
+    # Range tests by uint8 wraparound: a handful of vector passes beat a table lookup.
+    is_word = (data >= _HIGH) | ((data | _CASE) - _A <= _Z_SPAN) | ((data - _ZERO) <= _D_SPAN) | (data == _UNDERSCORE)
     n = len(data)
-    starts = np.zeros(n, dtype=bool)
+    starts = np.empty(n, dtype=bool)
     starts[0] = is_word[0]
-    starts[1:] = is_word[1:] & ~is_word[:-1]
+    np.greater(is_word[1:], is_word[:-1], out=starts[1:])
     row_starts = offsets[:-1][offsets[:-1] < n]
     starts[row_starts] = is_word[row_starts]
-    pos = np.arange(n, dtype=np.int64)
-    run_start = np.maximum.accumulate(np.where(starts, pos, 0))
-    rel = np.minimum(pos - run_start, _MAX_WORD - 1)
     wb = np.flatnonzero(is_word)
     if len(wb) == 0:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    contrib = (data[wb].astype(np.uint64) + np.uint64(1)) * _POWERS[rel[wb]]
+    # Work over the word bytes only: a word's bytes are consecutive there, so a byte's
+    # place in its word is its index less the index where the word starts.
     seg = np.flatnonzero(starts[wb])
+    rel = np.arange(len(wb)) - np.repeat(seg, np.diff(seg, append=len(wb)))
+    np.minimum(rel, _MAX_WORD - 1, out=rel)
+    contrib = (data[wb].astype(np.uint64) + np.uint64(1)) * _POWERS[rel]
     hashes = np.add.reduceat(contrib, seg)
-    rows = row_of(offsets)[wb[seg]]
+    rows = np.searchsorted(offsets, wb[seg], side="right") - 1
     return hashes, rows
 
 
