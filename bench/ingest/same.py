@@ -44,7 +44,7 @@ def compare(base: Path, head: Path) -> list[str]:
     problems: list[str] = []
     described = {side: con.execute(f"DESCRIBE {side}.exchanges").fetchall() for side in ("a", "b")}
     types = {side: {row[0]: row[1] for row in rows} for side, rows in described.items()}
-    if [r[:2] for r in described["a"]] != [r[:2] for r in described["b"]]:
+    if described["a"] != described["b"]:
         problems.append(f"columns differ:\n  base {described['a']}\n  head {described['b']}")
     counts = [con.execute(f"SELECT count(*), count(DISTINCT id) FROM {s}.exchanges").fetchall()[0] for s in "ab"]
     if counts[0] != counts[1]:
