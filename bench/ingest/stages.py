@@ -5,9 +5,10 @@ the machine's other work blurs wall time. This script walks the same path stage 
 over an exchange v1 log and charges the process's CPU time (user + system, all threads,
 so DuckDB's own threads count) to each:
 
-* ``read``: lines out of the file and ``orjson.loads``;
+* ``read``: lines out of the file; ``parse``: ``orjson.loads``;
 * ``normalize``: ``normalize_row`` per record;
-* ``batch``: rows to Arrow batches (``rows_to_batch``, token estimates included);
+* ``batch``: rows to Arrow batches (``rows_to_batch``, token estimates included) and
+  joining them into one batch per insert;
 * ``signal:<name>``: each registered signal's ``score_batch`` over a ``--signal-rows``
   batch (the writer joins reader batches before scoring);
 * ``annotate``: appending the signal columns to the batch;
@@ -54,19 +55,19 @@ class _Clock:
         self._last = now
 
 
-def _chunks(log: Path, size: int, clock: _Clock) -> Iterator[list[object]]:
-    objs: list[object] = []
+def _line_chunks(log: Path, size: int, clock: _Clock) -> Iterator[list[bytes]]:
+    lines: list[bytes] = []
     with log.open("rb") as fh:
         for line in fh:
             if line.strip():
-                objs.append(orjson.loads(line))
-            if len(objs) == size:
+                lines.append(line)
+            if len(lines) == size:
                 clock.charge("read")
-                yield objs
-                objs = []
+                yield lines
+                lines = []
     clock.charge("read")
-    if objs:
-        yield objs
+    if lines:
+        yield lines
 
 
 def measure(log: Path, db: Path, batch: int, signal_rows: int, with_signals: bool) -> dict[str, object]:
@@ -78,28 +79,40 @@ def measure(log: Path, db: Path, batch: int, signal_rows: int, with_signals: boo
     signals = [cls() for cls in registered()] if with_signals else []
     clock = _Clock()
     rows_seen = 0
+    pending: list[pa.RecordBatch] = []
+
+    def write(store: Store) -> None:
+        whole = pa.Table.from_batches(pending).combine_chunks().to_batches()[0]
+        pending.clear()
+        clock.charge("batch")
+        arrays, fields = list(whole.columns), list(whole.schema)
+        for sig in signals:
+            out = sig.score_batch(whole)
+            clock.charge(f"signal:{sig.name}")
+            for f in sig.fields:
+                arrays.append(out[f.name])
+                fields.append(f)
+        annotated = pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
+        clock.charge("annotate")
+        store.write(annotated)
+        clock.charge("insert")
+
     with Store(db) as store, store.bulk():
         clock.charge("open")
-        for lineno, objs in enumerate(_chunks(log, signal_rows, clock)):
-            rows = [normalize_row(obj, f"{log.name}:{lineno}") for obj in objs]
+        for lines in _line_chunks(log, batch, clock):
+            objs = [orjson.loads(line) for line in lines]
+            clock.charge("parse")
+            rows = [normalize_row(obj, f"{log.name}:{rows_seen + i + 1}") for i, obj in enumerate(objs)]
+            del objs
             clock.charge("normalize")
-            batches = [rows_to_batch(rows[i : i + batch]) for i in range(0, len(rows), batch)]
+            pending.append(rows_to_batch(rows))
+            rows_seen += len(rows)
             del rows
-            table = pa.Table.from_batches(batches).combine_chunks()
-            whole = table.to_batches()[0]
             clock.charge("batch")
-            arrays, fields = list(whole.columns), list(whole.schema)
-            for sig in signals:
-                out = sig.score_batch(whole)
-                clock.charge(f"signal:{sig.name}")
-                for f in sig.fields:
-                    arrays.append(out[f.name])
-                    fields.append(f)
-            annotated = pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
-            clock.charge("annotate")
-            store.write(annotated)
-            clock.charge("insert")
-            rows_seen += whole.num_rows
+            if sum(b.num_rows for b in pending) >= signal_rows:
+                write(store)
+        if pending:
+            write(store)
         store.commit()
         clock.charge("insert")
     clock.charge("close")
@@ -113,7 +126,8 @@ def main() -> None:
     parser.add_argument("log", type=Path)
     parser.add_argument("--db", type=Path, help="database file (default: a temporary one, removed after)")
     parser.add_argument("--batch", type=int, default=2048, help="rows per reader batch")
-    parser.add_argument("--signal-rows", type=int, default=16_384, help="rows per signal and insert batch")
+    parser.add_argument("--signal-rows", type=int, default=16_384,
+                        help="rows per signal and insert batch (main before perf-ingest scored every 2048)")
     parser.add_argument("--no-signals", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
