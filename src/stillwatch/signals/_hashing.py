@@ -60,11 +60,13 @@ def byte_ngrams32(data: np.ndarray, sizes: tuple[int, ...]) -> list[tuple[int, n
     [(2, 4, True), (3, 3, False)]
     """
     out: list[tuple[int, np.ndarray]] = []
-    h = data.astype(np.uint32) + np.uint32(1)  # +1 so that NUL bytes still count
+    shifted = data.astype(np.uint32) + np.uint32(1)  # +1 so that NUL bytes still count
+    h = shifted
     order = 1
     for n in sorted(sizes):
         while order < n and len(h):
-            h = h[:-1] * _P32 + (data[order:].astype(np.uint32) + np.uint32(1))
+            h = h[:-1] * _P32
+            h += shifted[order:]
             order += 1
         out.append((n, h if order == n else np.zeros(0, np.uint32)))
     return out
@@ -82,20 +84,26 @@ def crossing(offsets: np.ndarray, n: int, positions: int) -> np.ndarray:
     return pos[(pos >= offsets[0]) & (pos < positions)]
 
 
-def bucket32(h: np.ndarray, salt: int, bits: int) -> np.ndarray:
+def bucket32(h: np.ndarray, salt: int, bits: int, pad: int = 0) -> np.ndarray:
     """Multiplicative hashing (Knuth) of ``h + salt`` down to ``bits`` bits, as intp.
 
-    64-bit input is folded to 32 bits first.
+    64-bit input is folded to 32 bits first. ``pad`` zero buckets follow the result
+    (cheaper than appending them to it afterwards).
 
     Examples
     --------
-    >>> bucket32(np.array([1, 2], dtype=np.uint32), salt=5, bits=8).tolist()
-    [181, 83]
+    >>> bucket32(np.array([1, 2], dtype=np.uint32), salt=5, bits=8, pad=1).tolist()
+    [181, 83, 0]
     """
     if h.dtype == np.uint64:
         h = (h ^ (h >> np.uint64(32))).astype(np.uint32)
-    b = ((h + np.uint32(salt & 0xFFFFFFFF)) * _GOLDEN32) >> np.uint32(32 - bits)
-    return b.astype(np.intp)
+    b = h + np.uint32(salt & 0xFFFFFFFF)
+    b *= _GOLDEN32
+    b >>= np.uint32(32 - bits)
+    out = np.empty(len(b) + pad, dtype=np.intp)
+    out[: len(b)] = b
+    out[len(b) :] = 0
+    return out
 
 
 #: Word bytes are ASCII letters, digits and ``_``, and every byte >= 0x80, so non-Latin
