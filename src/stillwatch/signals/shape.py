@@ -65,7 +65,8 @@ def dominant_scripts(texts: pa.Array) -> np.ndarray:
 
     Examples
     --------
-    >>> arr = pa.array(["Hello", "Привет, мир", "你好世界", "こんにちは世界", "١٢٣ مرحبا", "123 !", "", None])
+    >>> arr = pa.array(["Hello", "Привет, мир", "你好世界", "こんにちは世界", "١٢٣ مرحبا",
+    ...                 "123 !", "", None])
     >>> [SCRIPTS[i] for i in dominant_scripts(arr)]
     ['latin', 'cyrillic', 'han', 'kana', 'arabic', 'none', 'none', 'none']
     """
