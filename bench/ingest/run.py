@@ -14,7 +14,9 @@ taken between figures measured in this same run. CPU seconds (user + system, all
 are printed too (whole child process, imports included): they move far less than wall
 time when other work shares the machine.
 
-    python bench/ingest/run.py [--n 1000000] [--repeat 1] [--workdir DIR] [--json]
+``--stages`` adds ``stages.py``'s CPU seconds per stage over the same log.
+
+    python bench/ingest/run.py [--n 1000000] [--repeat 1] [--workdir DIR] [--json] [--stages]
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement; best is kept")
     parser.add_argument("--workdir", type=Path, help="keep the log and databases here (reused if present)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--stages", action="store_true", help="also measure CPU seconds per stage (stages.py)")
     args = parser.parse_args()
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="stillwatch-bench-"))
@@ -131,6 +134,11 @@ def _measure(args: argparse.Namespace, workdir: Path) -> None:
             for key, r in results.items()
         },
     }
+    figures["loadavg"] = [round(x, 2) for x in os.getloadavg()]
+    if args.stages:
+        stages = Path(__file__).resolve().parent / "stages.py"
+        out = subprocess.run([sys.executable, str(stages), str(log), "--json"], check=True, capture_output=True, text=True)
+        figures["stages"] = json.loads(out.stdout.strip().splitlines()[-1])
     if args.json:
         print(json.dumps(figures, indent=2))
         return
@@ -147,6 +155,14 @@ def _measure(args: argparse.Namespace, workdir: Path) -> None:
     print(f"target ingest <= 3x parse: {'met' if core['ratio_to_parse'] <= 3 else 'NOT met'} ({core['ratio_to_parse']}x, core)")
     worst = max(figures[k]["peak_rss_mb"] for k in ("ingest_core", "ingest_signals", "reingest"))  # type: ignore[index]
     print(f"target peak RSS < 1 GB: {'met' if worst < 1024 else 'NOT met'} ({worst} MB)")
+    print(f"load average after the runs: {figures['loadavg']}")
+    if args.stages:
+        stage_figures = figures["stages"]
+        assert isinstance(stage_figures, dict)
+        print("cpu seconds per stage (one thread, stage by stage):")
+        for stage, seconds in stage_figures["cpu"].items():
+            print(f"  {stage:24s} {seconds:7.2f}")
+        print(f"  {'total':24s} {stage_figures['total']:7.2f}")
 
 
 if __name__ == "__main__":

@@ -194,9 +194,10 @@ def _chunk(
     kinds: list[_Kind] = []
     counts = np.zeros(n_rows, dtype=np.int64)
     for n, hashes in byte_ngrams32(data, spec.ngram_sizes):
-        buckets = bucket32(hashes, salt + n, spec.bits)
-        buckets[crossing(offs, n, len(buckets))] = 0
-        kinds.append(_kind(buckets, np.minimum(offs[:-1], len(buckets)), lengths >= n))
+        buckets = _buckets(hashes, salt + n, spec.bits)
+        positions = len(buckets) - 1
+        buckets[crossing(offs, n, positions)] = 0
+        kinds.append(_Kind(buckets, np.minimum(offs[:-1], positions), lengths >= n))
         counts += np.maximum(lengths - n + 1, 0)
     if spec.words or spec.bigrams:
         wh, wr = words(data, offs)
@@ -209,12 +210,12 @@ def _chunk(
         for h, r, tag in seqs:
             per_row = np.bincount(r, minlength=n_rows)
             starts = np.searchsorted(r, np.arange(n_rows))
-            kinds.append(_kind(bucket32(h, salt + tag, spec.bits), starts, per_row > 0))
+            kinds.append(_Kind(_buckets(h, salt + tag, spec.bits), starts, per_row > 0))
             counts += per_row
     return kinds, counts
 
 
-def _kind(buckets: np.ndarray, starts: np.ndarray, present: np.ndarray) -> _Kind:
+def _buckets(hashes: np.ndarray, salt: int, bits: int) -> np.ndarray:
     # A trailing bucket 0 lets an empty last segment start one past the real data
     # without cutting the segment before it short (reduceat needs in-range starts).
-    return _Kind(np.append(buckets, 0), starts, present)
+    return bucket32(hashes, salt, bits, pad=1)

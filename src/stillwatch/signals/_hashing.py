@@ -43,11 +43,6 @@ def mix(x: np.ndarray, seed: int = 0) -> np.ndarray:
     return z ^ (z >> _S31)
 
 
-def row_of(offsets: np.ndarray) -> np.ndarray:
-    """Row index of every byte of a buffer whose rows end at ``offsets[1:]``."""
-    return np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
-
-
 _P32 = np.uint32(0x01000193)  # the 32-bit FNV prime
 _GOLDEN32 = np.uint32(0x9E3779B1)  # odd multiplier of Knuth's multiplicative hashing
 
@@ -65,11 +60,13 @@ def byte_ngrams32(data: np.ndarray, sizes: tuple[int, ...]) -> list[tuple[int, n
     [(2, 4, True), (3, 3, False)]
     """
     out: list[tuple[int, np.ndarray]] = []
-    h = data.astype(np.uint32) + np.uint32(1)  # +1 so that NUL bytes still count
+    shifted = data.astype(np.uint32) + np.uint32(1)  # +1 so that NUL bytes still count
+    h = shifted
     order = 1
     for n in sorted(sizes):
         while order < n and len(h):
-            h = h[:-1] * _P32 + (data[order:].astype(np.uint32) + np.uint32(1))
+            h = h[:-1] * _P32
+            h += shifted[order:]
             order += 1
         out.append((n, h if order == n else np.zeros(0, np.uint32)))
     return out
@@ -87,31 +84,33 @@ def crossing(offsets: np.ndarray, n: int, positions: int) -> np.ndarray:
     return pos[(pos >= offsets[0]) & (pos < positions)]
 
 
-def bucket32(h: np.ndarray, salt: int, bits: int) -> np.ndarray:
+def bucket32(h: np.ndarray, salt: int, bits: int, pad: int = 0) -> np.ndarray:
     """Multiplicative hashing (Knuth) of ``h + salt`` down to ``bits`` bits, as intp.
 
-    64-bit input is folded to 32 bits first.
+    64-bit input is folded to 32 bits first. ``pad`` zero buckets follow the result
+    (cheaper than appending them to it afterwards).
 
     Examples
     --------
-    >>> bucket32(np.array([1, 2], dtype=np.uint32), salt=5, bits=8).tolist()
-    [181, 83]
+    >>> bucket32(np.array([1, 2], dtype=np.uint32), salt=5, bits=8, pad=1).tolist()
+    [181, 83, 0]
     """
     if h.dtype == np.uint64:
         h = (h ^ (h >> np.uint64(32))).astype(np.uint32)
-    b = ((h + np.uint32(salt & 0xFFFFFFFF)) * _GOLDEN32) >> np.uint32(32 - bits)
-    return b.astype(np.intp)
+    b = h + np.uint32(salt & 0xFFFFFFFF)
+    b *= _GOLDEN32
+    b >>= np.uint32(32 - bits)
+    out = np.empty(len(b) + pad, dtype=np.intp)
+    out[: len(b)] = b
+    out[len(b) :] = 0
+    return out
 
 
-#: Bytes that separate words: ASCII whitespace and punctuation. Bytes >= 0x80 are word
-#: characters, so non-Latin words are kept whole (CJK runs become one long "word", which
-#: the byte n-grams cover instead).
-_SEPARATOR = np.ones(256, dtype=bool)
-_SEPARATOR[ord("0") : ord("9") + 1] = False
-_SEPARATOR[ord("a") : ord("z") + 1] = False
-_SEPARATOR[ord("A") : ord("Z") + 1] = False
-_SEPARATOR[0x80:] = False
-_SEPARATOR[ord("_")] = False
+#: Word bytes are ASCII letters, digits and ``_``, and every byte >= 0x80, so non-Latin
+#: words are kept whole (CJK runs become one long "word", which the byte n-grams cover
+#: instead); ASCII whitespace and punctuation separate words.
+_A, _Z_SPAN, _ZERO, _D_SPAN = np.uint8(ord("a")), np.uint8(25), np.uint8(ord("0")), np.uint8(9)
+_UNDERSCORE, _HIGH, _CASE = np.uint8(ord("_")), np.uint8(0x80), np.uint8(0x20)
 _MAX_WORD = 64
 _POWERS = np.cumprod(np.full(_MAX_WORD, P, dtype=np.uint64), dtype=np.uint64)
 
@@ -131,23 +130,25 @@ def words(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray
     """
     if len(data) == 0:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    is_word = ~_SEPARATOR[data]
+    # Range tests by uint8 wraparound: a handful of vector passes beat a table lookup.
+    is_word = (data >= _HIGH) | ((data | _CASE) - _A <= _Z_SPAN) | ((data - _ZERO) <= _D_SPAN) | (data == _UNDERSCORE)
     n = len(data)
-    starts = np.zeros(n, dtype=bool)
+    starts = np.empty(n, dtype=bool)
     starts[0] = is_word[0]
-    starts[1:] = is_word[1:] & ~is_word[:-1]
+    np.greater(is_word[1:], is_word[:-1], out=starts[1:])
     row_starts = offsets[:-1][offsets[:-1] < n]
     starts[row_starts] = is_word[row_starts]
-    pos = np.arange(n, dtype=np.int64)
-    run_start = np.maximum.accumulate(np.where(starts, pos, 0))
-    rel = np.minimum(pos - run_start, _MAX_WORD - 1)
     wb = np.flatnonzero(is_word)
     if len(wb) == 0:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    contrib = (data[wb].astype(np.uint64) + np.uint64(1)) * _POWERS[rel[wb]]
+    # Work over the word bytes only: a word's bytes are consecutive there, so a byte's
+    # place in its word is its index less the index where the word starts.
     seg = np.flatnonzero(starts[wb])
+    rel = np.arange(len(wb)) - np.repeat(seg, np.diff(seg, append=len(wb)))
+    np.minimum(rel, _MAX_WORD - 1, out=rel)
+    contrib = (data[wb].astype(np.uint64) + np.uint64(1)) * _POWERS[rel]
     hashes = np.add.reduceat(contrib, seg)
-    rows = row_of(offsets)[wb[seg]]
+    rows = np.searchsorted(offsets, wb[seg], side="right") - 1
     return hashes, rows
 
 

@@ -65,12 +65,30 @@ def dominant_scripts(texts: pa.Array) -> np.ndarray:
 
     Examples
     --------
-    >>> arr = pa.array(["Hello", "Привет, мир", "你好世界", "こんにちは世界", "١٢٣ مرحبا", "123 !", ""])
+    >>> arr = pa.array(["Hello", "Привет, мир", "你好世界", "こんにちは世界", "١٢٣ مرحبا",
+    ...                 "123 !", "", None])
     >>> [SCRIPTS[i] for i in dominant_scripts(arr)]
-    ['latin', 'cyrillic', 'han', 'kana', 'arabic', 'none', 'none']
+    ['latin', 'cyrillic', 'han', 'kana', 'arabic', 'none', 'none', 'none']
     """
-    data, offs = utf8_bytes(pc.utf8_slice_codeunits(texts, 0, SAMPLE_CHARS))
-    n = len(texts)
+    sample = pc.utf8_slice_codeunits(texts, 0, SAMPLE_CHARS)
+    # Most prompts are pure ASCII, where the only letters are Latin: one RE2 scan for a
+    # letter decides them, instead of the byte-pair lookup and counting below.
+    ascii_ = np.asarray(pc.fill_null(pc.string_is_ascii(sample), True), dtype=bool)
+    best = np.full(len(texts), SCRIPTS.index("none"), dtype=np.int64)
+    if ascii_.any():
+        plain = sample if ascii_.all() else sample.filter(pa.array(ascii_))
+        letter = np.asarray(pc.fill_null(pc.match_substring_regex(plain, "[A-Za-z]"), False), dtype=bool)
+        best[ascii_] = np.where(letter, SCRIPTS.index("latin"), SCRIPTS.index("none"))
+    if not ascii_.all():
+        rest = ~ascii_
+        best[rest] = _counted_scripts(sample.filter(pa.array(rest)))
+    return best
+
+
+def _counted_scripts(sample: pa.Array) -> np.ndarray:
+    """``dominant_scripts`` of texts already cut to ``SAMPLE_CHARS``, by counting letters."""
+    data, offs = utf8_bytes(sample)
+    n = len(sample)
     if len(data) == 0:
         return np.full(n, SCRIPTS.index("none"), dtype=np.int64)
     lead = np.flatnonzero((data & 0xC0) != 0x80)
