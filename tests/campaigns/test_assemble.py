@@ -216,3 +216,18 @@ def test_light_accounts_acting_with_a_campaign_are_leads_not_members() -> None:
     lead = assembler.related_["light"]
     assert lead.signal == "campaign_associate" and lead.weight == 0.5
     assert lead.evidence["campaign"] == "C001" and lead.evidence["accounts"] == ["a"]
+
+
+def test_faint_overlaps_with_many_members_do_not_make_a_lead() -> None:
+    # A proxy-pool customer shares exits with every member and, here and there, a public
+    # prompt: each overlap faint, their sum over forty members large.
+    both = {"infra": 0.5, "client": 0.5}
+    members = [f"m{i:02d}" for i in range(40)]
+    edges = {(a, b): both for a, b in zip(members, members[1:])}
+    edges.update({("pool", m): {"infra": 0.2, "content": 0.02} for m in members[2:]})
+    edges.update({("pool", m): {"infra": 0.2, "content": 0.06} for m in members[:2]})
+    quiet = Assessment(abuse=0.0, harvest=0.0, reasons=[])
+    assembler = CampaignAssembler()
+    assembler.associates([_campaign("C001", members)], _communities(edges),
+                         {**dict.fromkeys(members, HARVEST), "pool": quiet}, set(), {"pool": 300})  # fmt: skip
+    assert assembler.related_ == {}

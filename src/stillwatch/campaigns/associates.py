@@ -4,8 +4,9 @@ but whose own traffic is too light to show harvesting, so they are not members.
 The test is the one a member passes when groups are peeled, taken against the campaign: the
 account acts with some member (shared infrastructure *and* something it does, or the
 playbook of system prompts) and its links to the members span two classes of weight
-``class_min_weight``. A campus NAT or a proxy pool gives one class; a customer of the pool
-who also shares a public prompt with one member is short of the weight. An account with
+``class_min_weight``, counting only pairs that share at least ``pair_class_min`` of a
+class. A campus NAT or a proxy pool gives one class; a customer of the pool who also shares
+a public prompt here and there with the members is short of the weight. An account with
 fewer than ``min_exchanges`` is not a lead: one prompt it happens to share is most of its
 traffic, which makes any link to it look strong.
 
@@ -49,9 +50,16 @@ def find_associates(
             if cid is None:
                 continue
             paired[cid] = paired.get(cid, False) or together(acct, other)
-            weights = by_class.setdefault(cid, {})
+            pair: dict[str, float] = {}
             for kind, w in kinds.items():
-                weights[KIND_CLASS[kind]] = weights.get(KIND_CLASS[kind], 0.0) + w
+                pair[KIND_CLASS[kind]] = pair.get(KIND_CLASS[kind], 0.0) + w
+            weights = by_class.setdefault(cid, {})
+            for cls, w in pair.items():
+                # Faint overlaps are left out: a big campaign's members draw on public
+                # prompts and proxy exits too, so a customer sharing one prompt with each
+                # of a few hundred members would otherwise sum to a strong link.
+                if w >= config.pair_class_min:
+                    weights[cls] = weights.get(cls, 0.0) + w
             mates.setdefault(cid, []).append(other)
         for cid in sorted(paired):
             spans = sum(w >= config.class_min_weight for w in by_class[cid].values()) >= 2
