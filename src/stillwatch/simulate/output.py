@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
+from stillwatch.simulate._spool import copy_range
 from stillwatch.types import UTC_MICROS
 
 _PARAMS = pa.struct([
@@ -68,6 +69,24 @@ class LogWriter:
                 self._rows += table.num_rows
                 if self._rows >= _ROW_GROUP:
                     self._flush()
+
+    def copy(self, path: str, segments: list[bytes | tuple[int, int]]) -> None:
+        """Append, in order, byte ranges ``(start, stop)`` of the file at ``path`` and lines given as bytes.
+
+        For JSON Lines the ranges go file to file in the kernel (``copy_range``), never through
+        Python objects; Parquet needs the bytes parsed, so it reads them.
+        """
+        with open(path, "rb") as src:
+            if self._fh is None:
+                data = src.read()
+                self.write([data[x[0] : x[1]] if isinstance(x, tuple) else x for x in segments])
+                return
+            for x in segments:
+                if isinstance(x, tuple):
+                    self._fh.flush()
+                    copy_range(src, self._fh, x[0], x[1])
+                else:
+                    self._fh.write(x)
 
     def _flush(self) -> None:
         if self._pq is not None and self._pending:
