@@ -33,10 +33,16 @@ def stamp(t: float) -> bytes:
     """RFC 3339 in UTC with milliseconds, for Unix seconds ``t``."""
     ms = int(t * 1000.0 + 0.5)
     s, ms = divmod(ms, 1000)
-    day, sod = divmod(s, 86_400)
-    h, rest = divmod(sod, 3600)
-    m, sec = divmod(rest, 60)
-    return b"%s%02d:%02d:%02d.%03dZ" % (_day(day), h, m, sec, ms)
+    minute, sec = divmod(s, 60)
+    return b"%s%02d.%03dZ" % (_minute(minute), sec, ms)
+
+
+@lru_cache(maxsize=1 << 14)
+def _minute(minute: int) -> bytes:
+    # A chunk spans at most an hour, so each minute's date and time text is made once and reused.
+    day, rest = divmod(minute, 1440)
+    h, m = divmod(rest, 60)
+    return b"%s%02d:%02d:" % (_day(day), h, m)
 
 
 @lru_cache(maxsize=4096)
@@ -45,5 +51,20 @@ def _day(day: int) -> bytes:
 
 
 def message(role: str, content: str | list[dict[str, str]]) -> bytes:
-    """One message of the ``messages`` array, encoded."""
-    return orjson.dumps({"role": role, "content": content})
+    """One message of the ``messages`` array, encoded.
+
+    >>> message("user", "hi") == orjson.dumps({"role": "user", "content": "hi"})
+    True
+    """
+    return encoded_message(role, orjson.dumps(content))
+
+
+def encoded_message(role: str, content: bytes) -> bytes:
+    """A message whose content is already JSON (a reply encoded once for its record and the history)."""
+    head = _ROLES.get(role)
+    if head is None:
+        head = b'{"role":' + orjson.dumps(role) + b',"content":'
+    return head + content + b"}"
+
+
+_ROLES = {r: b'{"role":"%s","content":' % r.encode() for r in ("system", "user", "assistant", "tool")}
