@@ -36,6 +36,7 @@ PARQUET_SCHEMA = pa.schema([
 _PARSE = pa_json.ParseOptions(explicit_schema=PARQUET_SCHEMA, unexpected_field_behavior="ignore")
 _READ = pa_json.ReadOptions(block_size=64 << 20)
 _ROW_GROUP = 128_000
+_BUFFER = 1 << 20
 
 
 class LogWriter:
@@ -51,7 +52,8 @@ class LogWriter:
         if fmt == "parquet":
             self._pq = pq.ParquetWriter(self.path, PARQUET_SCHEMA, compression="zstd")
         else:
-            self._fh = self.path.open("wb")
+            # Lines arrive a few kB at a time: a large buffer makes one system call per megabyte.
+            self._fh = self.path.open("wb", buffering=_BUFFER)
 
     def write(self, pieces: list[bytes]) -> None:
         """Append encoded exchanges, in time order: each piece is zero or more whole JSON lines.
