@@ -7,14 +7,15 @@ Variable text always goes through orjson, so every line is valid JSON.
 
 Examples
 --------
->>> stamp(1767571200.25)
-b'2026-01-05T00:00:00.250Z'
+>>> ident(0, 255, 1767571200 + 3723.4567)[-34:]
+b'"time":"2026-01-05T01:02:03.457Z",'
 >>> fields({"a": 1, "b": "x"})
 b'"a":1,"b":"x"'
 """
 
 from __future__ import annotations
 
+from binascii import hexlify
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -29,12 +30,22 @@ def fields(obj: dict[str, Any]) -> bytes:
     return orjson.dumps(obj, option=_OPT)[1:-1]
 
 
-def stamp(t: float) -> bytes:
-    """RFC 3339 in UTC with milliseconds, for Unix seconds ``t``."""
-    ms = int(t * 1000.0 + 0.5)
-    s, ms = divmod(ms, 1000)
-    minute, sec = divmod(s, 60)
-    return b"%s%02d.%03dZ" % (_minute(minute), sec, ms)
+def ident(high: int, low: int, t: float) -> bytes:
+    """A record's opening ``{"id":"ex_…","time":"…",`` for a 96-bit id given as two 48-bit halves.
+
+    >>> ident(1, 2, 1767571200.25)
+    b'{"id":"ex_000000000001000000000002","time":"2026-01-05T00:00:00.250Z",'
+    """
+    # hexlify of the id's bytes writes what "%012x%012x" would, at half the cost per record.
+    minute, rest = divmod(int(t * 1000.0 + 0.5), 60_000)
+    return b"".join((b'{"id":"ex_', hexlify((high << 48 | low).to_bytes(12, "big")), b'","time":"',
+                     _minute(minute), _seconds()[rest], b'",'))
+
+
+@lru_cache(maxsize=1)
+def _seconds() -> list[bytes]:
+    # "SS.mmmZ" for each millisecond of a minute, built once: cheaper than formatting per record.
+    return [b"%02d.%03dZ" % divmod(ms, 1000) for ms in range(60_000)]
 
 
 @lru_cache(maxsize=1 << 14)

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from stillwatch.simulate._draws import Draws
-from stillwatch.simulate.records import encoded_message, message, stamp
+from stillwatch.simulate.records import encoded_message, ident, message
 from stillwatch.simulate.replies import IMAGE_TOKENS, TOOL_TOKENS, Reply
 from stillwatch.simulate.run_context import GroupRun
 from stillwatch.simulate.text import CHARS_PER_TOKEN
@@ -120,9 +120,9 @@ def session(run: GroupRun, a: int, task_i: int, t: float, seq: int, d: Draws, ou
             else:
                 status = 429 if r < p429 else _ERRORS[int(u() * 4)]
                 body = _FAILED % (tokens, status)
-            ident = b'{"id":"ex_%012x%012x","time":"%s",' % (int(u() * 2**48), int(u() * 2**48), stamp(when))
             t_add(when)
-            line_add(b"".join((ident, head, b"" if as_text else msgs, close, body)))
+            line_add(b"".join((ident(int(u() * 2**48), int(u() * 2**48), when), head, b"" if as_text else msgs,
+                               close, body)))
             key_add(key)
             out_add(rep.output_tokens if ok else 0)
             rsn_add((rep.reasoning_tokens or 0) if ok else 0)
@@ -172,17 +172,19 @@ def session(run: GroupRun, a: int, task_i: int, t: float, seq: int, d: Draws, ou
             chars += len(follow)
 
 
+_FINISH = {f: orjson.dumps(f) for f in ("stop", "length", "tool_calls")}
 _FAILED = b'"input_tokens":%d,"response":null,"output_tokens":0,"finish_reason":null,"status":%d}\n'
 
 
 def _reply_body(tokens: int, rep: Reply, response: bytes) -> bytes:
     """The record's reply fields and closing brace, as orjson would write them from a dict."""
+    finish = _FINISH.get(rep.finish_reason) or orjson.dumps(rep.finish_reason)
     if rep.reasoning is None:
         return b'"input_tokens":%d,"response":%s,"output_tokens":%d,"finish_reason":%s,"status":200}\n' % (
-            tokens, response, rep.output_tokens, orjson.dumps(rep.finish_reason))
+            tokens, response, rep.output_tokens, finish)
     return (b'"input_tokens":%d,"response":%s,"output_tokens":%d,"reasoning":%s,"reasoning_tokens":%d,'
             b'"finish_reason":%s,"status":200}\n' % (tokens, response, rep.output_tokens, orjson.dumps(rep.reasoning),
-                                                     rep.reasoning_tokens, orjson.dumps(rep.finish_reason)))
+                                                     rep.reasoning_tokens, finish))
 
 
 def _length(mean: float, least: int, u: float) -> int:
