@@ -93,7 +93,8 @@ class GroupRun:
         self.system_p = g.system["p"]
         self.model_sticky = g.model_sticky
         self.params_sticky = g.params_sticky
-        self.param_specs = [(k, c, self.param_cum[k], self.param_idx[k], len(c.values) - 1) for k, c in g.params.items()]
+        self.param_specs = [(k, c, self.param_cum[k], self.param_idx[k], len(c.values) - 1)
+                            for k, c in g.params.items()]
 
     def task_indices(self, n: int, rng: np.random.Generator) -> np.ndarray:
         u = rng.random(n) * self.task_cum[-1]

@@ -15,9 +15,8 @@ import orjson
 
 from stillwatch.simulate._draws import Draws
 from stillwatch.simulate.records import encoded_message, ident, message
-from stillwatch.simulate.replies import IMAGE_TOKENS, TOOL_TOKENS, Reply
+from stillwatch.simulate.replies import Reply, input_tokens
 from stillwatch.simulate.run_context import GroupRun
-from stillwatch.simulate.text import CHARS_PER_TOKEN
 
 _FOLLOW_UPS: dict[str, tuple[str, ...]] = {
     "en": ("Thanks. Can you make it shorter?", "Can you give an example?", "Why is that?", "What about edge cases?",
@@ -89,8 +88,7 @@ def session(run: GroupRun, a: int, task_i: int, t: float, seq: int, d: Draws, ou
     chars += len(text)
     end = run.end
     u = d.u
-    cpt = CHARS_PER_TOKEN.get(lang, 4.0)
-    tool_tokens = len(tools) * TOOL_TOKENS
+    n_tools = len(tools)
     p5xx, p429, retry, backoff = run.p5xx, run.p429, run.retry, run.backoff
     as_text = run.messages_text
     t_add, line_add, key_add, out_add, rsn_add = out.t.append, out.lines.append, out.keys.append, \
@@ -109,7 +107,7 @@ def session(run: GroupRun, a: int, task_i: int, t: float, seq: int, d: Draws, ou
         else:
             head += b',"messages":['
             close = b"],"
-        tokens = max(1, math.ceil(chars / cpt) + tool_tokens + n_img * IMAGE_TOKENS)
+        tokens = input_tokens(chars, lang, n_tools, n_img)
         for attempt in range(4):
             if when >= end:
                 return None
