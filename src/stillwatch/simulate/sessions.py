@@ -100,13 +100,11 @@ def session(run: GroupRun, a: int, task_i: int, t: float, seq: int, d: Draws, ou
         ``response`` is ``rep.response`` encoded, made once for the record and the history.
         """
         where = run.address(a, d) if addr is None else addr
-        head = who + where + run.model_bytes[m] + opts
+        model_b = run.model_bytes[m]
         if as_text:
-            head += b',"messages":' + orjson.dumps((b"[" + msgs + b"]").decode()) + b","
-            close = b""
+            mopen, history, close = b',"messages":' + orjson.dumps((b"[" + msgs + b"]").decode()) + b",", b"", b""
         else:
-            head += b',"messages":['
-            close = b"],"
+            mopen, history, close = b',"messages":[', msgs, b"],"
         tokens = input_tokens(chars, lang, n_tools, n_img)
         for attempt in range(4):
             if when >= end:
@@ -119,8 +117,8 @@ def session(run: GroupRun, a: int, task_i: int, t: float, seq: int, d: Draws, ou
                 status = 429 if r < p429 else _ERRORS[int(u() * 4)]
                 body = _FAILED % (tokens, status)
             t_add(when)
-            line_add(b"".join((ident(int(u() * 2**48), int(u() * 2**48), when), head, b"" if as_text else msgs,
-                               close, body)))
+            line_add(b"".join((ident(int(u() * 2**48), int(u() * 2**48), when), who, where, model_b, opts, mopen,
+                               history, close, body)))
             key_add(key)
             out_add(rep.output_tokens if ok else 0)
             rsn_add((rep.reasoning_tokens or 0) if ok else 0)
