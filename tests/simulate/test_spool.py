@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from stillwatch.simulate import _spool, simulate
+from stillwatch.simulate import _spool, engine, simulate
 from stillwatch.simulate._spool import Spool, copy_range, scratch_root, write_slot
 from stillwatch.simulate.output import LogWriter
 
@@ -79,13 +79,33 @@ def test_log_writer_copy_interleaves_ranges_and_lines(tmp_path: Path) -> None:
     assert writer.path.read_bytes() == b"0\n1\nx\n2\n3\ny\n"
 
 
-def test_two_workers_leave_no_scratch_and_match_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_two_workers_leave_no_scratch_and_match_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                    fmt: str) -> None:
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(_spool, "_SHM", str(scratch))
-    one = simulate(tmp_path / "one", scale=0.001, seed=9, days=3, workers=1)
-    two = simulate(tmp_path / "two", scale=0.001, seed=9, days=3, workers=2)
+    one = simulate(tmp_path / "one", scale=0.001, seed=9, days=3, workers=1, fmt=fmt)
+    two = simulate(tmp_path / "two", scale=0.001, seed=9, days=3, workers=2, fmt=fmt)
     assert one.exchanges == two.exchanges > 1000
-    for name in ("log.jsonl", "labels.jsonl", "authorized.txt"):
+    for name in (one.files[0], "labels.jsonl", "authorized.txt"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_failing_worker_leaves_no_scratch(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(_spool, "_SHM", str(scratch))
+    made = engine._make
+
+    def fail_late(world: object, c: int, plan: object) -> object:
+        if c == 5:
+            raise ValueError("chunk 5 failed")
+        return made(world, c, plan)  # type: ignore[arg-type]
+
+    # Workers are forked after the patch, so they run it; the error comes back through the pool.
+    monkeypatch.setattr(engine, "_make", fail_late)
+    with pytest.raises(ValueError, match="chunk 5 failed"):
+        simulate(tmp_path / "out", scale=0.001, seed=9, days=1, workers=2)
     assert list(scratch.iterdir()) == []
