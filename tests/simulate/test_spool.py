@@ -46,11 +46,18 @@ def test_folder_is_removed_on_close_and_on_error(tmp_path: Path) -> None:
 
 def test_scratch_goes_to_shared_memory_or_else_the_temp_folder(monkeypatch: pytest.MonkeyPatch,
                                                                tmp_path: Path) -> None:
+    shm = tmp_path / "shm"
+    shm.mkdir()
+    monkeypatch.setattr(_spool, "_SHM", str(shm))
+    monkeypatch.setattr(_spool.tempfile, "tempdir", str(tmp_path / "tmp"))
+    assert scratch_root() == str(shm)
+    free = os.statvfs(shm).f_bavail * os.statvfs(shm).f_frsize
+    assert scratch_root(need=free + 1) == str(tmp_path / "tmp")  # too little room
     monkeypatch.setattr(_spool, "_SHM", str(tmp_path / "missing"))
-    monkeypatch.setattr(_spool.tempfile, "tempdir", str(tmp_path))
-    assert scratch_root() == str(tmp_path)
+    assert scratch_root() == str(tmp_path / "tmp")
+    (tmp_path / "tmp").mkdir()
     with Spool(1) as spool:
-        assert Path(spool.dir).parent == tmp_path
+        assert Path(spool.dir).parent == tmp_path / "tmp"
 
 
 @pytest.mark.parametrize("sendfile", [True, False])

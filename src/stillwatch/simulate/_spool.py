@@ -35,20 +35,29 @@ _BUFFER = 1 << 20  # one system call per megabyte of a chunk's few-kB lines
 _SENDFILE = sys.platform.startswith("linux") and hasattr(os, "sendfile")
 
 
-def scratch_root() -> str:
-    """Where slot folders go: shared memory where the system has it, else the temp folder."""
-    if os.path.isdir(_SHM) and os.access(_SHM, os.W_OK | os.X_OK):
-        return _SHM
+def scratch_root(need: int = 0) -> str:
+    """Where slot folders go: shared memory where the system has it with ``need`` bytes free
+    (containers often mount a small one), else the temp folder."""
+    try:
+        if os.access(_SHM, os.W_OK | os.X_OK):
+            st = os.statvfs(_SHM)
+            if st.f_bavail * st.f_frsize >= need:
+                return _SHM
+    except OSError:
+        pass
     return tempfile.gettempdir()
 
 
 class Spool:
-    """A private folder of ``slots`` slot files, removed on close (also after an error)."""
+    """A private folder of ``slots`` slot files, removed on close (also after an error).
 
-    def __init__(self, slots: int, root: str | None = None) -> None:
+    ``need`` is how many bytes the slots may hold at once, to choose where they go.
+    """
+
+    def __init__(self, slots: int, root: str | None = None, need: int = 0) -> None:
         if slots < 1:
             raise ValueError("a spool needs at least one slot")
-        self.dir = tempfile.mkdtemp(prefix="stillwatch-spool-", dir=root or scratch_root())
+        self.dir = tempfile.mkdtemp(prefix="stillwatch-spool-", dir=root or scratch_root(need))
         self._free: deque[int] = deque(range(slots))
 
     def path(self, slot: int) -> str:

@@ -38,6 +38,9 @@ from stillwatch.simulate.world import TASK_BITS, World
 
 Plan = list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
 _WORLD: World | None = None  # a worker process's own copy
+# Scratch to reserve per exchange of an average chunk: lines average about 3 kB, and a busy
+# hour holds a few times the average.
+_SLOT_BYTES = 16_384
 
 
 def simulate(
@@ -81,7 +84,8 @@ def simulate(
             _merge(world, (_make(world, c, plan) for c, plan in world.plans()), writer, tally, None, progress)
         else:
             # The spool outlives the pool, so no worker is still writing when its folder goes.
-            with Spool(2 * workers) as spool, _pool(workers, world) as pool:
+            need = 2 * workers * _SLOT_BYTES * int(world.expected_exchanges() / len(world.chunks) + 1)
+            with Spool(2 * workers, need=need) as spool, _pool(workers, world) as pool:
                 _merge(world, _spooled(pool, world, spool, 2 * workers), writer, tally, spool, progress)
     finally:
         writer.close()
