@@ -17,6 +17,7 @@ import numpy as np
 T = TypeVar("T")
 
 _BLOCK = 1 << 13
+_sqrt, _log, _cos, _exp, _TAU = math.sqrt, math.log, math.cos, math.exp, math.tau
 
 
 def _blocks(rng: np.random.Generator) -> Iterator[list[float]]:
@@ -49,6 +50,6 @@ class Draws:
 
     def lognormal(self, median: float, sigma: float) -> float:
         """Median times exp(sigma * z), z standard normal (Box-Muller from two uniforms)."""
-        u1 = self.u() or 1e-12
-        z = math.sqrt(-2.0 * math.log(u1)) * math.cos(math.tau * self.u())
-        return median * math.exp(sigma * z)
+        u = self.u
+        z = _sqrt(-2.0 * _log(u() or 1e-12)) * _cos(_TAU * u())
+        return median * _exp(sigma * z)

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
+from stillwatch.simulate._spool import copy_range
 from stillwatch.types import UTC_MICROS
 
 _PARAMS = pa.struct([
@@ -35,6 +36,7 @@ PARQUET_SCHEMA = pa.schema([
 _PARSE = pa_json.ParseOptions(explicit_schema=PARQUET_SCHEMA, unexpected_field_behavior="ignore")
 _READ = pa_json.ReadOptions(block_size=64 << 20)
 _ROW_GROUP = 128_000
+_BUFFER = 1 << 20
 
 
 class LogWriter:
@@ -50,7 +52,8 @@ class LogWriter:
         if fmt == "parquet":
             self._pq = pq.ParquetWriter(self.path, PARQUET_SCHEMA, compression="zstd")
         else:
-            self._fh = self.path.open("wb")
+            # Lines arrive a few kB at a time: a large buffer makes one system call per megabyte.
+            self._fh = self.path.open("wb", buffering=_BUFFER)
 
     def write(self, pieces: list[bytes]) -> None:
         """Append encoded exchanges, in time order: each piece is zero or more whole JSON lines.
@@ -68,6 +71,24 @@ class LogWriter:
                 self._rows += table.num_rows
                 if self._rows >= _ROW_GROUP:
                     self._flush()
+
+    def copy(self, path: str, segments: list[bytes | tuple[int, int]]) -> None:
+        """Append, in order, byte ranges ``(start, stop)`` of the file at ``path`` and lines given as bytes.
+
+        For JSON Lines the ranges go file to file in the kernel (``copy_range``), never through
+        Python objects; Parquet needs the bytes parsed, so it reads them.
+        """
+        with open(path, "rb") as src:
+            if self._fh is None:
+                data = src.read()
+                self.write([data[x[0] : x[1]] if isinstance(x, tuple) else x for x in segments])
+                return
+            for x in segments:
+                if isinstance(x, tuple):
+                    self._fh.flush()
+                    copy_range(src, self._fh, x[0], x[1])
+                else:
+                    self._fh.write(x)
 
     def _flush(self) -> None:
         if self._pq is not None and self._pending:

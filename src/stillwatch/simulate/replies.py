@@ -33,6 +33,9 @@ REASONING: dict[str, float] = {"math_reasoning": 1100, "coding": 900, "llm_judge
 EFFORT = {"minimal": 0.1, "low": 0.35, "medium": 1.0, "high": 2.6}
 IMAGE_TOKENS = 1100
 TOOL_TOKENS = 90  # a tool's schema in the prompt, on average
+_CODE_CPT = CHARS_PER_TOKEN["code"]
+_CALL = b'{"tool_calls":[{"id":"call_%012x","name":%s,"arguments":%s}]}'
+_dumps = orjson.dumps
 
 
 @dataclass(slots=True)
@@ -76,10 +79,10 @@ class Replies:
                   d: Draws) -> Reply:
         """A call to one of ``tools``; ``hint`` is a few words of the task to quote in arguments."""
         name = d.pick(tools)
-        call = {"tool_calls": [{"id": f"call_{int(d.u() * 2**48):012x}", "name": name,
-                                "arguments": _arguments(name, hint, d)}]}
-        text = orjson.dumps(call).decode()
-        rep = Reply(text, max(1, round(len(text) / CHARS_PER_TOKEN["code"])), "tool_calls", tool=name)
+        call_id = int(d.u() * 2**48)
+        # What orjson writes for {"tool_calls": [{"id": ..., "name": ..., "arguments": ...}]}.
+        text = (_CALL % (call_id, _dumps(name), _dumps(_arguments(name, hint, d)))).decode()
+        rep = Reply(text, max(1, round(len(text) / _CODE_CPT)), "tool_calls", tool=name)
         if reasoning:
             self._reason(rep, "agentic_tool_use", "en", params, d, scale=0.3)
         return rep

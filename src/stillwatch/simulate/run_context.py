@@ -84,6 +84,17 @@ class GroupRun:
         self.bank_systems = [personas.system_prompt(rng) for _ in range(32)] if g.system["mode"] == "bank" else []
         self.param_cum = {k: np.cumsum(c.weights).tolist() for k, c in g.params.items()}
         self.param_idx = {k: v.tolist() for k, v in actors.param_idx.items()}
+        # Sub-spec values read per session, as plain attributes: Group finds them via __getattr__.
+        self.sweep = g.order == "sweep"
+        self.paraphrase = g.paraphrase
+        self.templates = g.templates
+        self.template_by_org = g.template_scope == "org"
+        self.system_mode = g.system["mode"]
+        self.system_p = g.system["p"]
+        self.model_sticky = g.model_sticky
+        self.params_sticky = g.params_sticky
+        self.param_specs = [(k, c, self.param_cum[k], self.param_idx[k], len(c.values) - 1)
+                            for k, c in g.params.items()]
 
     def task_indices(self, n: int, rng: np.random.Generator) -> np.ndarray:
         u = rng.random(n) * self.task_cum[-1]
@@ -125,7 +136,7 @@ class GroupRun:
 
     def item(self, task_i: int, a: int, seq: int, d: Draws) -> Item:
         pool = self.pools[task_i]
-        if self.group.order == "sweep":
+        if self.sweep:
             return pool[(self.cursor[a] + seq) % len(pool)]
         return pool[d.below(len(pool))]
 
@@ -135,9 +146,8 @@ class GroupRun:
         ``lang`` is the group's pick for this session; it applies where the wrapper family has
         that language. The answer comes back in the language the text ends up in.
         """
-        g = self.group
-        task = g.tasks[task_i]
-        level = g.paraphrase if d.u() < g.paraphrase else 0.0
+        task = self.group.tasks[task_i]
+        level = self.paraphrase if d.u() < self.paraphrase else 0.0
         if not task.wrapper:
             return (paraphrase.reword(item.text, item.lang, d, level) if level else item.text), item.lang
         family = task.wrapper
@@ -157,17 +167,16 @@ class GroupRun:
         return (paraphrase.reword(text, wlang, d, level) if level else text), wlang
 
     def _variant(self, n: int, a: int, d: Draws) -> int:
-        keep = self.group.templates
+        keep = self.templates
         if keep <= 0 or keep >= n:
             return d.below(n)
-        owner = int(self.actors.org_of[a]) if self.group.template_scope == "org" else 0
+        owner = int(self.actors.org_of[a]) if self.template_by_org else 0
         # A fixed, owner-specific subset of the variants: hash-like, stable for the run.
         return (owner * 7919 + self.template_salt + d.below(keep) * 104_729) % n
 
     def system(self, item: Item, a: int, d: Draws) -> str | None:
-        spec = self.group.system
-        mode = spec["mode"]
-        if mode == "none" or d.u() >= spec["p"]:
+        mode = self.system_mode
+        if mode == "none" or d.u() >= self.system_p:
             return None
         if mode == "corpus":
             return item.system
@@ -180,7 +189,7 @@ class GroupRun:
         raise ConfigError(f"group {self.group.id}: system.mode must be none, corpus, org, account or bank")
 
     def model(self, a: int, t: float, d: Draws) -> str:
-        if d.u() < self.group.model_sticky:
+        if d.u() < self.model_sticky:
             m = self.model_names[int(self.actors.model_pref[a])]
         else:
             m = self.model_names[min(bisect.bisect(self.model_cum, d.u()), len(self.model_names) - 1)]
@@ -201,12 +210,13 @@ class GroupRun:
 
     def params(self, a: int, model: str, d: Draws) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        sticky = self.group.params_sticky
-        for name, choice in self.group.params.items():
-            idx = self.param_idx[name][a]
-            if d.u() >= sticky:
-                idx = min(bisect.bisect(self.param_cum[name], d.u()), len(choice.values) - 1)
-                if d.u() < choice.missing:
+        sticky = self.params_sticky
+        u = d.u
+        for name, choice, cum, idx_of, top in self.param_specs:
+            idx = idx_of[a]
+            if u() >= sticky:
+                idx = min(bisect.bisect(cum, u()), top)
+                if u() < choice.missing:
                     idx = -1
             if idx < 0:
                 continue

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from stillwatch.simulate._draws import Draws
-from stillwatch.simulate.records import fields, message, stamp
+from stillwatch.simulate.records import encoded_message, ident, message
 from stillwatch.simulate.replies import Reply, input_tokens
 from stillwatch.simulate.run_context import GroupRun
 
@@ -88,56 +88,59 @@ def session(run: GroupRun, a: int, task_i: int, t: float, seq: int, d: Draws, ou
     chars += len(text)
     end = run.end
     u = d.u
-    hint = " ".join(text[:160].split()[:8])  # what tool arguments quote from the task
+    n_tools = len(tools)
+    p5xx, p429, retry, backoff = run.p5xx, run.p429, run.retry, run.backoff
+    as_text = run.messages_text
+    t_add, line_add, key_add, out_add, rsn_add = out.t.append, out.lines.append, out.keys.append, \
+        out.out.append, out.rsn.append
 
-    def emit(when: float, m: str, rep: Reply, n_img: int) -> float | None:
-        """Log the exchange (and any failed attempts before it); None when the client gives up."""
+    def emit(when: float, m: str, rep: Reply, response: bytes, n_img: int) -> float | None:
+        """Log the exchange (and any failed attempts before it); None when the client gives up.
+
+        ``response`` is ``rep.response`` encoded, made once for the record and the history.
+        """
         where = run.address(a, d) if addr is None else addr
         model_b = run.model_bytes[m]
-        tokens = input_tokens(chars, lang, len(tools), n_img)
+        if as_text:
+            mopen, history, close = b',"messages":' + orjson.dumps((b"[" + msgs + b"]").decode()) + b",", b"", b""
+        else:
+            mopen, history, close = b',"messages":[', msgs, b"],"
+        tokens = input_tokens(chars, lang, n_tools, n_img)
         for attempt in range(4):
             if when >= end:
                 return None
             r = u()
-            ok = r >= run.p5xx or attempt == 3
+            ok = r >= p5xx or attempt == 3
             if ok:
-                body: dict[str, Any] = {"input_tokens": tokens, "response": rep.response,
-                                        "output_tokens": rep.output_tokens}
-                if rep.reasoning is not None:
-                    body["reasoning"] = rep.reasoning
-                    body["reasoning_tokens"] = rep.reasoning_tokens
-                body["finish_reason"] = rep.finish_reason
-                body["status"] = 200
+                body = _reply_body(tokens, rep, response)
             else:
-                status = 429 if r < run.p429 else _ERRORS[int(u() * 4)]
-                body = {"input_tokens": tokens, "response": None, "output_tokens": 0, "finish_reason": None,
-                        "status": status}
-            ident = b'{"id":"ex_%012x%012x","time":"%s",' % (int(u() * 2**48), int(u() * 2**48), stamp(when))
-            out.t.append(when)
-            if run.messages_text:
-                mpart = b',"messages":' + orjson.dumps((b"[" + msgs + b"]").decode()) + b","
-            else:
-                mpart = b',"messages":[' + msgs + b"],"
-            out.lines.append(b"".join((ident, who, where, model_b, opts, mpart, fields(body), b"}\n")))
-            out.keys.append(key)
-            out.out.append(rep.output_tokens if ok else 0)
-            out.rsn.append((rep.reasoning_tokens or 0) if ok else 0)
+                status = 429 if r < p429 else _ERRORS[int(u() * 4)]
+                body = _FAILED % (tokens, status)
+            t_add(when)
+            line_add(b"".join((ident(int(u() * 2**48), int(u() * 2**48), when), who, where, model_b, opts, mopen,
+                               history, close, body)))
+            key_add(key)
+            out_add(rep.output_tokens if ok else 0)
+            rsn_add((rep.reasoning_tokens or 0) if ok else 0)
             if ok:
                 return when
-            if u() >= run.retry:
+            if u() >= retry:
                 return None
-            when += run.backoff * (2**attempt) * (0.5 + u())
+            when += backoff * (2**attempt) * (0.5 + u())
         return None
 
     if task.shape == "fanout":
         for m in run.fanout_models(t, d):
-            emit(t, m, replies.answer(task.source, lang, run.out_scale, params, run.reasoning(m), d), images)
+            rep = replies.answer(task.source, lang, run.out_scale, params, run.reasoning(m), d)
+            emit(t, m, rep, orjson.dumps(rep.response), images)
             t += 0.2 + 2.0 * u()
         return
     if task.shape == "single":
-        emit(t, model, replies.answer(task.source, lang, run.out_scale, params, reasoning, d), images)
+        rep = replies.answer(task.source, lang, run.out_scale, params, reasoning, d)
+        emit(t, model, rep, orjson.dumps(rep.response), images)
         return
     agent = task.shape == "agent" and bool(tools)
+    hint = " ".join(text[:160].split()[:8]) if agent else ""  # what tool arguments quote from the task
     steps = _length(task.turns, 2 if agent else 1, u())
     for k in range(steps):
         last = k == steps - 1
@@ -145,11 +148,12 @@ def session(run: GroupRun, a: int, task_i: int, t: float, seq: int, d: Draws, ou
             rep = replies.tool_call(tools, hint, reasoning, params, d)
         else:
             rep = replies.answer(task.source, lang, run.out_scale, params, reasoning, d)
-        done = emit(t, model, rep, images)
+        response = orjson.dumps(rep.response)
+        done = emit(t, model, rep, response, images)
         if done is None or last:
             return
         t = done + d.lognormal(run.gap_median, run.gap_sigma)
-        msgs += b"," + message("assistant", rep.response)
+        msgs += b"," + encoded_message("assistant", response)
         chars += len(rep.response)
         if agent:
             result = replies.tool_result(rep.tool or "", d)
@@ -162,6 +166,21 @@ def session(run: GroupRun, a: int, task_i: int, t: float, seq: int, d: Draws, ou
             follow = item.turns[k] if k < len(item.turns) else d.pick(_FOLLOW_UPS.get(lang, _FOLLOW_UPS["en"]))
             msgs += b"," + message("user", follow)
             chars += len(follow)
+
+
+_FINISH = {f: orjson.dumps(f) for f in ("stop", "length", "tool_calls")}
+_FAILED = b'"input_tokens":%d,"response":null,"output_tokens":0,"finish_reason":null,"status":%d}\n'
+
+
+def _reply_body(tokens: int, rep: Reply, response: bytes) -> bytes:
+    """The record's reply fields and closing brace, as orjson would write them from a dict."""
+    finish = _FINISH.get(rep.finish_reason) or orjson.dumps(rep.finish_reason)
+    if rep.reasoning is None:
+        return b'"input_tokens":%d,"response":%s,"output_tokens":%d,"finish_reason":%s,"status":200}\n' % (
+            tokens, response, rep.output_tokens, finish)
+    return (b'"input_tokens":%d,"response":%s,"output_tokens":%d,"reasoning":%s,"reasoning_tokens":%d,'
+            b'"finish_reason":%s,"status":200}\n' % (tokens, response, rep.output_tokens, orjson.dumps(rep.reasoning),
+                                                     rep.reasoning_tokens, finish))
 
 
 def _length(mean: float, least: int, u: float) -> int:

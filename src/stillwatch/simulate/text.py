@@ -89,24 +89,25 @@ class TextBank:
     def __init__(self, seed: int, size: int = 60_000) -> None:
         self._seed = seed
         self._size = size
-        self._texts: dict[tuple[str, str], str] = {}
+        # (style, language) -> (text, its length, characters per token, boundary to start at)
+        self._texts: dict[tuple[str, str], tuple[str, int, float, str]] = {}
 
     def take(self, style: str, lang: str, tokens: int, draws: Draws) -> tuple[str, int]:
         """A text of about ``tokens`` tokens and its exact token count under our ratio."""
         if style == "code":
             lang = "code"
-        key = (style, lang)
-        src = self._texts.get(key)
-        if src is None:
-            src = self._texts[key] = self._build(style, lang)
-        cpt = CHARS_PER_TOKEN.get(lang, 4.0)
-        size = len(src)
+        entry = self._texts.get((style, lang))
+        if entry is None:
+            src = self._build(style, lang)
+            entry = self._texts[style, lang] = (src, len(src), CHARS_PER_TOKEN.get(lang, 4.0),
+                                                "\n" if lang == "code" else " ")
+        src, size, cpt, boundary = entry
         n = int(tokens * cpt) or 1
         if n >= size - 81:
             n = size - 81
         start = int(draws.u() * (size - 80 - n))
         # Begin at a line (code) or word boundary, as a real text would.
-        cut = src.find("\n" if lang == "code" else " ", start, start + 80)
+        cut = src.find(boundary, start, start + 80)
         if cut >= 0:
             start = cut + 1
         out = src[start : start + n]
