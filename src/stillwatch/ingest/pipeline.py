@@ -2,7 +2,8 @@
 
 Per file: open (plain, gzip, zstd or Parquet), take the format from the first good record
 unless told, turn each record into a row (adapter, then the exchange v1 normaliser), build
-Arrow batches, and hand them to the writer thread, which runs the signals and stores them.
+Arrow batches, and hand them to the writer thread, which runs the signals (in a child
+process of their own once the input fills an insert) and stores them.
 A bad record goes to the rejects file and the run goes on (or stops, with ``strict``); a
 damaged file stops that file only, keeping what was read before the damage.
 """
