@@ -103,13 +103,18 @@ def pairs_sql(keys: str, accounts_total: int, cfg: LinkConfig) -> str:
 WITH per AS (
   SELECT kind, account, count(*) AS nkeys FROM {keys} GROUP BY kind, account
 ),
-ranked AS (
-  SELECT kind, key, account,
-         row_number() OVER (PARTITION BY kind, key ORDER BY md5(account || key)) AS r,
-         count(*) OVER (PARTITION BY kind, key) AS size
-  FROM {keys}
+-- Keys held by one account (most near-duplicate bands) link nobody: they are dropped by
+-- an aggregate, which spills, before the window numbers the members of each shared key.
+-- Whole keys go, so the numbering within a kept key is what it would have been.
+shared AS (
+  SELECT kind, key, count(*) AS size FROM {keys} GROUP BY kind, key
+  HAVING count(*) >= 2 AND count(*) <= {cap}
 ),
-grp AS (SELECT * FROM ranked WHERE size >= 2 AND size <= {cap}),
+grp AS (
+  SELECT k.kind, k.key, k.account, s.size,
+         row_number() OVER (PARTITION BY k.kind, k.key ORDER BY md5(k.account || k.key)) AS r
+  FROM {keys} k JOIN shared s ON k.kind = s.kind AND k.key = s.key
+),
 -- each member's next {nb} ring positions, as ranks to join on: an equi-join, so its cost
 -- is members x neighbours even for a key thousands of accounts share
 steps AS (SELECT * FROM (VALUES {", ".join(f"({d})" for d in range(1, nb + 1))}) AS s(d)),
