@@ -14,7 +14,8 @@ taken between figures measured in this same run. CPU seconds (user + system, all
 are printed too (whole child process, imports included): they move far less than wall
 time when other work shares the machine. Ingest with signals scores them in a process of
 its own; its CPU seconds are added, and peak RSS is that of the two processes together,
-sampled every 20 ms from /proc (or the ingest process's own ``ru_maxrss`` if larger).
+sampled every 20 ms from /proc (``tree_rss.py``; or the ingest process's own ``ru_maxrss``
+if larger).
 
 ``--stages`` adds ``stages.py``'s CPU seconds per stage over the same log.
 
@@ -34,8 +35,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import gen  # noqa: E402
+from tree_rss import TreePeak  # noqa: E402
 
 PARSE_ONLY = """
 import orjson, resource, sys, time, json
@@ -51,52 +54,37 @@ print(json.dumps({"seconds": time.perf_counter() - start, "records": n, "cpu": u
 """
 
 INGEST = """
-import json, os, resource, sys, threading, time
+import json, resource, sys, time
 from stillwatch.ingest import Store, ingest_paths
 from stillwatch.signals import registered
 log, db, mode = sys.argv[1:4]
-
-def rss(pid):
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            return next(int(x.split()[1]) for x in fh if x.startswith("VmRSS")) / 1024
-    except (OSError, StopIteration):
-        return 0.0
-
-tree_peak = 0.0
-def sample():  # this process and its children together (the signals' child), every 20 ms
-    global tree_peak
-    me = os.getpid()
-    while True:
-        try:
-            kids = [int(k) for t in os.listdir(f"/proc/{me}/task")
-                    for k in open(f"/proc/{me}/task/{t}/children").read().split()]
-        except OSError:
-            kids = []
-        tree_peak = max(tree_peak, rss(me) + sum(rss(k) for k in kids))
-        time.sleep(0.02)
-threading.Thread(target=sample, daemon=True).start()
 signals = [] if mode == "none" else None
 start = time.perf_counter()
 with Store(db) as store:
     summary = ingest_paths([log], store, signals=signals)
     stored = store.count()
 seconds = time.perf_counter() - start
-# The signals' child process (ingest/signal_process.py) counts too: its CPU, and its memory
-# on top of this process's (sampled together, as their peaks need not coincide).
+# The signals' child process (ingest/signal_process.py) counts too: its CPU here, its
+# memory in the tree the parent samples.
 usage, child = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"seconds": seconds,
                   "cpu": usage.ru_utime + usage.ru_stime + child.ru_utime + child.ru_stime,
                   "accepted": summary.accepted, "duplicates": summary.duplicates,
                   "rejected": summary.rejected, "stored": stored,
                   "signals": 0 if mode == "none" else len(registered()),
-                  "maxrss_mb": max(usage.ru_maxrss / 1024, tree_peak)}))
+                  "maxrss_mb": usage.ru_maxrss / 1024}))
 """
 
 
 def _child(code: str, *args: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True)
+    tree = TreePeak(proc.pid, interval=0.02)
+    out, _ = proc.communicate()
+    peak = tree.stop()
+    if proc.returncode != 0:
+        raise subprocess.CalledProcessError(proc.returncode, proc.args, out)
+    figures = json.loads(out.strip().splitlines()[-1])
+    return {**figures, "maxrss_mb": max(figures["maxrss_mb"], peak / 2**20)}
 
 
 def _best(runs: list[dict[str, float]]) -> dict[str, float]:

@@ -15,16 +15,18 @@ populations, not exact counts.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import orjson
 import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tree_rss import TreePeak  # noqa: E402
 
 #: exchanges the default scenario yields per unit of --scale (measured: 23,620 at 0.001)
 PER_SCALE = 23.6e6
@@ -35,51 +37,14 @@ def _cli() -> str:
     return str(Path(sys.executable).with_name("stillwatch"))
 
 
-def _tree_rss(root: int) -> int:
-    """Bytes resident in ``root`` and all its descendants."""
-    parent: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as fh:
-                fields = fh.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        pid = int(entry.name)
-        parent[pid] = int(fields[1])
-        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, stack = 0, [root]
-    children: dict[int, list[int]] = {}
-    for pid, ppid in parent.items():
-        children.setdefault(ppid, []).append(pid)
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack.extend(children.get(pid, []))
-    return total
-
-
 def measured(cmd: list[str]) -> tuple[float, int, subprocess.CompletedProcess[bytes]]:
     """(wall seconds, peak tree RSS in bytes, the finished process)."""
-    peak = 0
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
-            done.wait(0.2)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    sampler = TreePeak(proc.pid, interval=0.2)
     out, err = proc.communicate()
     wall = time.perf_counter() - started
-    done.set()
-    sampler.join()
+    peak = sampler.stop()
     return wall, peak, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 

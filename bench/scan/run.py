@@ -17,11 +17,14 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tree_rss import TreePeak  # noqa: E402
 
 
 def parse_only(log: Path) -> tuple[int, float]:
@@ -33,43 +36,6 @@ def parse_only(log: Path) -> tuple[int, float]:
                 orjson.loads(line)
                 n += 1
     return n, time.perf_counter() - t0
-
-
-class TreePeak:
-    """The largest summed RSS of a process and its children, sampled from /proc every 20 ms."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid, self.peak_mb = pid, 0.0
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._done.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._done.wait(0.02):
-            pids = [self.pid, *_children(self.pid)]
-            self.peak_mb = max(self.peak_mb, sum(_rss_mb(p) for p in pids))
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(k) for t in os.listdir(f"/proc/{pid}/task")
-                for k in Path(f"/proc/{pid}/task/{t}/children").read_text().split()]  # fmt: skip
-    except OSError:
-        return []
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def main() -> None:
@@ -90,16 +56,16 @@ def main() -> None:
     t0 = time.perf_counter()
     with subprocess.Popen([cli, "scan", str(log), "--out", str(res), "--json"],
                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
-        tree = TreePeak(proc.pid)
+        tree = TreePeak(proc.pid, interval=0.02)
         out = proc.stdout.read() if proc.stdout else b""
         _, status, usage = os.wait4(proc.pid, 0)
-        tree.stop()
+        tree_peak = tree.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
     scan_s = time.perf_counter() - t0
     if proc.returncode != 0:
         sys.exit(f"scan failed with exit code {proc.returncode}")
     # The scan and the child its ingest scores signals in, together; not the simulator before.
-    peak_mb = max(usage.ru_maxrss / 1024, tree.peak_mb)
+    peak_mb = max(usage.ru_maxrss / 1024, tree_peak / 2**20)
     summary = orjson.loads(out)
     print(f"log: {n:,} exchanges, {log.stat().st_size / 1e6:,.0f} MB")
     print(f"orjson parse only : {parse_s:8.1f} s  {n / parse_s:10,.0f} exchanges/s")
