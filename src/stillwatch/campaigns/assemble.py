@@ -20,7 +20,7 @@ from stillwatch.campaigns.associates import find_associates
 from stillwatch.campaigns.coordination import coordination_reasons, pair_counts
 from stillwatch.campaigns.group import Campaign, CampaignConfig, Group
 from stillwatch.links.graph import Communities
-from stillwatch.links.pairs import KIND_CLASS, LinkConfig
+from stillwatch.links.pairs import LinkConfig, class_weights
 from stillwatch.types import Reason, sort_reasons
 
 
@@ -147,9 +147,7 @@ class CampaignAssembler:
     def _acts_with(self, pair: dict[str, float]) -> bool:
         """One operator: shared infrastructure *and* something the accounts do. Two honest
         users of one tool share the second, a NAT or proxy pool the first, rarely both."""
-        weights: dict[str, float] = {}
-        for kind, w in pair.items():
-            weights[KIND_CLASS[kind]] = weights.get(KIND_CLASS[kind], 0.0) + w
+        weights = class_weights(pair)
         floor = self.config.pair_class_min
         # A shared /24 alone is a neighbourhood, not shared infrastructure: residential
         # proxy exits sit on the same ISP blocks as the people who live there.
@@ -212,8 +210,7 @@ class CampaignAssembler:
                     playbook = playbook or self._playbook(
                         communities.shared.get(acct, {}).get(other, {})
                     )
-                    for kind, w in kinds.items():
-                        by_class[KIND_CLASS[kind]] = by_class.get(KIND_CLASS[kind], 0.0) + w
+                    class_weights(kinds, by_class)
                 spans = sum(w >= c.class_min_weight for w in by_class.values()) >= 2
                 if not ((paired and spans) or playbook):
                     kept.discard(acct)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from stillwatch.accounts.evidence import Assessment
 from stillwatch.campaigns.group import Campaign, CampaignConfig
 from stillwatch.links.graph import Communities
-from stillwatch.links.pairs import KIND_CLASS
+from stillwatch.links.pairs import class_weights
 from stillwatch.types import Reason
 
 
@@ -50,11 +50,8 @@ def find_associates(
             if cid is None:
                 continue
             paired[cid] = paired.get(cid, False) or together(acct, other)
-            pair: dict[str, float] = {}
-            for kind, w in kinds.items():
-                pair[KIND_CLASS[kind]] = pair.get(KIND_CLASS[kind], 0.0) + w
             weights = by_class.setdefault(cid, {})
-            for cls, w in pair.items():
+            for cls, w in class_weights(kinds).items():
                 # Faint overlaps are left out: a big campaign's members draw on public
                 # prompts and proxy exits too, so a customer sharing one prompt with each
                 # of a few hundred members would otherwise sum to a strong link.

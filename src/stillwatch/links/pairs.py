@@ -34,6 +34,19 @@ KIND_CLASS: dict[str, str] = {
 }
 
 
+def class_weights(kinds: dict[str, float], into: dict[str, float] | None = None) -> dict[str, float]:
+    """A pair's link weights summed per evidence class (added to ``into`` when given).
+
+    >>> class_weights({"ip": 0.25, "net": 0.5, "tpl": 0.125})
+    {'infra': 0.75, 'content': 0.125}
+    """
+    out = {} if into is None else into
+    for kind, w in kinds.items():
+        cls = KIND_CLASS[kind]
+        out[cls] = out.get(cls, 0.0) + w
+    return out
+
+
 @dataclass(frozen=True)
 class LinkConfig:
     """See default.toml, section [links]."""
