@@ -62,3 +62,18 @@ def test_a_key_shared_by_many_accounts_is_ring_sampled_not_enumerated() -> None:
         for end in (r["a"], r["b"]):
             degree[end] = degree.get(end, 0) + 1
     assert set(degree.values()) == {6}
+
+
+@pytest.mark.parametrize("size", [2, 3, 4, 5, 6, 7, 8])
+def test_every_pair_of_a_key_is_counted_once(size: int) -> None:
+    # Sizes up to 2 x neighbours + 1 are whole cliques; 8 is the first ring that skips pairs.
+    # Even sizes reach their opposite member from both sides, which must not count twice.
+    pop = Population()
+    for i in range(size):
+        pop.many(f"m{i}", 1, client_ip="192.0.2.1")
+    cfg = LinkConfig(neighbours=3, max_key_share=1.0)
+    ip = [r for r in LinkFinder(cfg).transform(DuckDBEngine(pop.connect())).to_pylist() if r["kind"] == "ip"]
+    pairs = [(r["a"], r["b"]) for r in ip]
+    assert len(pairs) == len(set(pairs))
+    assert {r["shared"] for r in ip} == {1}
+    assert len(pairs) == (size * (size - 1) // 2 if size <= 7 else size * 3)
