@@ -77,3 +77,45 @@ def test_every_pair_of_a_key_is_counted_once(size: int) -> None:
     assert len(pairs) == len(set(pairs))
     assert {r["shared"] for r in ip} == {1}
     assert len(pairs) == (size * (size - 1) // 2 if size <= 7 else size * 3)
+
+
+def test_keys_held_by_the_same_accounts_count_once_each() -> None:
+    # Three templates held by the same four accounts, and one held by three of them: the
+    # set of four is walked once and counted three times, the set of three once.
+    pop = Population()
+    for i in range(4):
+        for t in (1, 2, 3):
+            pop.many(f"m{i}", 1, prompt=LONG + f"t{t}", template_id=t)
+        if i < 3:
+            pop.many(f"m{i}", 1, prompt=LONG + "t9", template_id=9)
+    links = LinkFinder(LinkConfig(max_partners=0, max_key_share=1.0)).transform(DuckDBEngine(pop.connect())).to_pylist()
+    tpl = {(r["a"], r["b"]): r["shared"] for r in links if r["kind"] == "tpl"}
+    assert tpl == {(f"m{i}", f"m{j}"): 4 if j < 3 else 3 for i in range(4) for j in range(i + 1, 4)}
+
+
+def _crowd() -> Population:
+    # ten accounts behind the same twenty addresses (heavy links), and a stranger that once
+    # came through one of them among a hundred addresses of its own (faint links to all ten)
+    pop = Population()
+    for i in range(10):
+        pop.many(f"g{i}", 20, client_ip=lambda j: f"192.0.2.{j}")
+    pop.many("x", 1, client_ip="192.0.2.0")
+    pop.many("x", 100, client_ip=lambda j: f"198.51.100.{j}")
+    return pop
+
+
+def test_faint_links_beyond_each_accounts_strongest_are_dropped() -> None:
+    def ip_links(cfg: LinkConfig) -> list[dict]:
+        found = LinkFinder(cfg).transform(DuckDBEngine(_crowd().connect())).to_pylist()
+        return [r for r in found if r["kind"] == "ip"]
+
+    every = ip_links(LinkConfig(max_partners=0, max_key_share=1.0))
+    kept = ip_links(LinkConfig(max_partners=5, max_key_share=1.0, keep_weight=0.05))
+    faint = {(r["a"], r["b"]) for r in every if "x" in (r["a"], r["b"])}
+    assert len(faint) == 10 and all(r["weight"] < 0.05 for r in every if "x" in (r["a"], r["b"]))
+    # the heavy links all stay, whatever their ranks
+    assert {(r["a"], r["b"]) for r in kept if "x" not in (r["a"], r["b"])} == {
+        (r["a"], r["b"]) for r in every if "x" not in (r["a"], r["b"])
+    }
+    # x keeps its five strongest (ties by name); none of the ten ranks x in its own five
+    assert sorted(r["a"] for r in kept if r["b"] == "x") == ["g0", "g1", "g2", "g3", "g4"]

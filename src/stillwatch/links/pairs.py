@@ -55,6 +55,8 @@ class LinkConfig:
     neighbours: int = 8
     max_key_share: float = 0.5
     born_bucket_minutes: int = 10
+    max_partners: int = 100
+    keep_weight: float = 0.05
     weights: dict[str, float] = field(
         default_factory=lambda: {
             "tpl": 0.15,
@@ -119,14 +121,30 @@ WITH per AS (
 -- Keys held by one account (most near-duplicate bands) link nobody: they are dropped by
 -- an aggregate, which spills, before the window numbers the members of each shared key.
 -- Whole keys go, so the numbering within a kept key is what it would have been.
+-- Each kept key also gets a fingerprint of its member set (engine-local hashes: it only
+-- tells sets apart, it orders nothing).
 shared AS (
-  SELECT kind, key, count(*) AS size FROM {keys} GROUP BY kind, key
+  SELECT kind, key, count(*) AS size, bit_xor(hash(account)) AS fx,
+         sum(hash(account) % 1000003) AS fy
+  FROM {keys} GROUP BY kind, key
   HAVING count(*) >= 2 AND count(*) <= {cap}
 ),
+-- Keys with the same members link the same pairs: one near-duplicate prompt yields several
+-- LSH bands, and a hydra's template bank many templates, all held by one set of accounts
+-- (at 1M exchanges 265k shared bands had 34k member sets). Where the ring pairs every
+-- member with every other (at most {2 * nb + 1} members), the least key stands for its set,
+-- counted ``copies`` times, so the pairs are walked once per set, not once per key; the
+-- pairs and their counts are what they were. Bigger keys keep a ring each.
+sets AS (
+  SELECT kind, min(key) AS key, size, count(*) AS copies FROM shared
+  WHERE size <= {2 * nb + 1} GROUP BY kind, size, fx, fy
+  UNION ALL
+  SELECT kind, key, size, 1 AS copies FROM shared WHERE size > {2 * nb + 1}
+),
 grp AS (
-  SELECT k.kind, k.key, k.account, s.size,
+  SELECT k.kind, k.key, k.account, s.size, s.copies,
          row_number() OVER (PARTITION BY k.kind, k.key ORDER BY md5(k.account || k.key)) AS r
-  FROM {keys} k JOIN shared s ON k.kind = s.kind AND k.key = s.key
+  FROM {keys} k JOIN sets s ON k.kind = s.kind AND k.key = s.key
 ),
 -- each member's next {nb} ring positions, as ranks to join on: an equi-join, so its cost
 -- is members x neighbours even for a key thousands of accounts share.
@@ -135,18 +153,64 @@ grp AS (
 -- of all the keys, which was the largest intermediate result at 10M exchanges.
 steps AS (SELECT * FROM (VALUES {", ".join(f"({d})" for d in range(1, nb + 1))}) AS s(d)),
 ring AS (
-  SELECT g.kind, g.key, g.account, (g.r - 1 + s.d) % g.size + 1 AS r2
+  SELECT g.kind, g.key, g.account, g.copies, (g.r - 1 + s.d) % g.size + 1 AS r2
   FROM grp g JOIN steps s ON 2 * s.d < g.size OR (2 * s.d = g.size AND g.r <= s.d)
 ),
 hits AS (
-  SELECT n.kind, least(n.account, b.account) AS a, greatest(n.account, b.account) AS b
+  SELECT n.kind, least(n.account, b.account) AS a, greatest(n.account, b.account) AS b, n.copies
   FROM ring n JOIN grp b ON b.kind = n.kind AND b.key = n.key AND b.r = n.r2
 )
-SELECT h.kind, h.a, h.b, count(*) AS shared, pa.nkeys AS nkeys_a, pb.nkeys AS nkeys_b
+SELECT h.kind, h.a, h.b, CAST(sum(h.copies) AS BIGINT) AS shared, pa.nkeys AS nkeys_a, pb.nkeys AS nkeys_b
 FROM hits h
 JOIN per pa ON pa.kind = h.kind AND pa.account = h.a
 JOIN per pb ON pb.kind = h.kind AND pb.account = h.b
 GROUP BY h.kind, h.a, h.b, pa.nkeys, pb.nkeys
+"""
+
+
+def links_sql(pairs: str, kind_weights: str, cfg: LinkConfig) -> str:
+    """Each pair's strength and weight per kind, less the faint links nobody needs.
+
+    Overlap is relative to the smaller side: a small hydra account whose few prompts all
+    match a big one is fully linked to it.
+
+    Proxy pools and template banks link every member of a hydra faintly to most others
+    (a few shared exits or templates among hundreds): at 1M exchanges nine in ten links
+    weigh under 0.02, and their number grows with the square of the accounts. A link is
+    kept if it weighs at least ``keep_weight`` (what the pairwise rules can see), or is
+    one of the ``max_partners`` strongest of its kind for either account, so every account
+    keeps its closest company in each kind of evidence. ``max_partners = 0`` keeps all.
+    """
+    keep = float(cfg.keep_weight)
+    top = int(cfg.max_partners)
+    scored = f"""
+  SELECT p.kind, w.class, p.a, p.b, p.shared,
+         least(1.0, p.shared * 1.0 / least(p.nkeys_a, p.nkeys_b)) AS strength,
+         w.kind_weight * least(1.0, p.shared * 1.0 / least(p.nkeys_a, p.nkeys_b)) AS weight
+  FROM {pairs} p JOIN {kind_weights} w ON p.kind = w.kind"""
+    if top <= 0:
+        return scored
+    return f"""
+WITH scored AS ({scored}
+),
+-- each account's partners of each kind, whichever side of the pair it is on
+ends AS (
+  SELECT kind, a AS account, b AS other, weight FROM scored
+  UNION ALL
+  SELECT kind, b AS account, a AS other, weight FROM scored
+),
+ranked AS (
+  SELECT kind, account, other,
+         row_number() OVER (PARTITION BY kind, account ORDER BY weight DESC, other) AS rank
+  FROM ends
+),
+closest AS (
+  SELECT kind, least(account, other) AS a, greatest(account, other) AS b FROM ranked
+  WHERE rank <= {top} GROUP BY kind, least(account, other), greatest(account, other)
+)
+SELECT s.kind, s.class, s.a, s.b, s.shared, s.strength, s.weight
+FROM scored s LEFT JOIN closest c ON s.kind = c.kind AND s.a = c.a AND s.b = c.b
+WHERE s.weight >= {keep} OR c.a IS NOT NULL
 """
 
 
@@ -160,7 +224,9 @@ class LinkFinder:
         """Columns: kind, class, a, b, shared, strength (0..1), weight."""
         engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_keys AS {keys_sql(source, self.config)}")
         total = engine.sql(f"SELECT count(DISTINCT account) AS n FROM {source}")["n"][0].as_py()
-        pairs = engine.sql(pairs_sql("sw_keys", int(total or 0), self.config))
+        engine.execute(
+            f"CREATE OR REPLACE TEMP TABLE sw_pairs_raw AS {pairs_sql('sw_keys', int(total or 0), self.config)}"
+        )
         weights = pa.table(
             {
                 "kind": list(self.config.weights),
@@ -168,16 +234,5 @@ class LinkFinder:
                 "class": [KIND_CLASS[k] for k in self.config.weights],
             }
         )
-        engine.register("sw_pairs_raw", pairs)
         engine.register("sw_kind_weights", weights)
-        # Overlap relative to the smaller side: a small hydra account whose few prompts all
-        # match a big one is fully linked to it.
-        return engine.sql(
-            """
-            SELECT p.kind, w.class, p.a, p.b, p.shared,
-                   least(1.0, p.shared * 1.0 / least(p.nkeys_a, p.nkeys_b)) AS strength,
-                   w.kind_weight * least(1.0, p.shared * 1.0 / least(p.nkeys_a, p.nkeys_b))
-                     AS weight
-            FROM sw_pairs_raw p JOIN sw_kind_weights w USING (kind)
-            """
-        )
+        return engine.sql(links_sql("sw_pairs_raw", "sw_kind_weights", self.config))
