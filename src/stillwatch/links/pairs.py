@@ -141,10 +141,22 @@ sets AS (
   UNION ALL
   SELECT kind, key, size, 1 AS copies FROM shared WHERE size > {2 * nb + 1}
 ),
+-- The ring works on numbers: at 10M exchanges it moves hundreds of millions of rows, and
+-- names and keys as strings made its spill outgrow the disk. Account numbers follow the
+-- names' order, so the smaller number is the smaller name.
+ids AS (
+  SELECT account, row_number() OVER (ORDER BY account) AS aid
+  FROM (SELECT account FROM per GROUP BY account) u
+),
+keyed AS (
+  SELECT kind, key, size, copies, row_number() OVER (ORDER BY kind, key) AS kid FROM sets
+),
 grp AS (
-  SELECT k.kind, k.key, k.account, s.size, s.copies,
-         row_number() OVER (PARTITION BY k.kind, k.key ORDER BY md5(k.account || k.key)) AS r
-  FROM {keys} k JOIN sets s ON k.kind = s.kind AND k.key = s.key
+  SELECT s.kind, s.kid, i.aid, s.size, s.copies,
+         row_number() OVER (PARTITION BY s.kid ORDER BY md5(k.account || k.key)) AS r
+  FROM {keys} k
+  JOIN keyed s ON k.kind = s.kind AND k.key = s.key
+  JOIN ids i ON i.account = k.account
 ),
 -- each member's next {nb} ring positions, as ranks to join on: an equi-join, so its cost
 -- is members x neighbours even for a key thousands of accounts share.
@@ -153,18 +165,21 @@ grp AS (
 -- of all the keys, which was the largest intermediate result at 10M exchanges.
 steps AS (SELECT * FROM (VALUES {", ".join(f"({d})" for d in range(1, nb + 1))}) AS s(d)),
 ring AS (
-  SELECT g.kind, g.key, g.account, g.copies, (g.r - 1 + s.d) % g.size + 1 AS r2
+  SELECT g.kind, g.kid, g.aid, g.copies, (g.r - 1 + s.d) % g.size + 1 AS r2
   FROM grp g JOIN steps s ON 2 * s.d < g.size OR (2 * s.d = g.size AND g.r <= s.d)
 ),
 hits AS (
-  SELECT n.kind, least(n.account, b.account) AS a, greatest(n.account, b.account) AS b, n.copies
-  FROM ring n JOIN grp b ON b.kind = n.kind AND b.key = n.key AND b.r = n.r2
+  SELECT n.kind, least(n.aid, b.aid) AS a, greatest(n.aid, b.aid) AS b,
+         CAST(sum(n.copies) AS BIGINT) AS shared
+  FROM ring n JOIN grp b ON b.kid = n.kid AND b.r = n.r2
+  GROUP BY n.kind, least(n.aid, b.aid), greatest(n.aid, b.aid)
 )
-SELECT h.kind, h.a, h.b, CAST(sum(h.copies) AS BIGINT) AS shared, pa.nkeys AS nkeys_a, pb.nkeys AS nkeys_b
+SELECT h.kind, ia.account AS a, ib.account AS b, h.shared, pa.nkeys AS nkeys_a, pb.nkeys AS nkeys_b
 FROM hits h
-JOIN per pa ON pa.kind = h.kind AND pa.account = h.a
-JOIN per pb ON pb.kind = h.kind AND pb.account = h.b
-GROUP BY h.kind, h.a, h.b, pa.nkeys, pb.nkeys
+JOIN ids ia ON ia.aid = h.a
+JOIN ids ib ON ib.aid = h.b
+JOIN per pa ON pa.kind = h.kind AND pa.account = ia.account
+JOIN per pb ON pb.kind = h.kind AND pb.account = ib.account
 """
 
 
