@@ -152,27 +152,39 @@ keyed AS (
   SELECT kind, key, size, copies, row_number() OVER (ORDER BY kind, key) AS kid FROM sets
 ),
 grp AS (
-  SELECT s.kind, s.kid, i.aid, s.size, s.copies,
-         row_number() OVER (PARTITION BY s.kid ORDER BY md5(k.account || k.key)) AS r
+  SELECT s.kind, s.kid, i.aid, s.size, s.copies, k.account, k.key
   FROM {keys} k
   JOIN keyed s ON k.kind = s.kind AND k.key = s.key
   JOIN ids i ON i.account = k.account
 ),
--- each member's next {nb} ring positions, as ranks to join on: an equi-join, so its cost
--- is members x neighbours even for a key thousands of accounts share.
--- Steps go only half way round, and the opposite member (even sizes) is taken from the
--- first half alone, so each pair of a key comes out once: no DISTINCT over all the pairs
--- of all the keys, which was the largest intermediate result at 10M exchanges.
+-- A key of at most {2 * nb + 1} members pairs them all, which a self-join does without
+-- numbering anyone: most keys are such small sets, and numbering them took a window over
+-- every membership, which ran out of memory at 10M exchanges.
+clique AS (
+  SELECT x.kind, x.aid AS a, y.aid AS b, x.copies
+  FROM grp x JOIN grp y ON x.kid = y.kid AND x.aid < y.aid
+  WHERE x.size <= {2 * nb + 1} AND y.size <= {2 * nb + 1}
+),
+big AS (
+  SELECT kind, kid, aid, size, copies,
+         row_number() OVER (PARTITION BY kid ORDER BY md5(account || key)) AS r
+  FROM grp WHERE size > {2 * nb + 1}
+),
+-- In a bigger key each member takes its next {nb} ring positions, as ranks to join on: an
+-- equi-join, so its cost is members x neighbours even for a key thousands of accounts
+-- share. Steps go only half way round, so each pair of a key comes out once.
 steps AS (SELECT * FROM (VALUES {", ".join(f"({d})" for d in range(1, nb + 1))}) AS s(d)),
 ring AS (
   SELECT g.kind, g.kid, g.aid, g.copies, (g.r - 1 + s.d) % g.size + 1 AS r2
-  FROM grp g JOIN steps s ON 2 * s.d < g.size OR (2 * s.d = g.size AND g.r <= s.d)
+  FROM big g CROSS JOIN steps s
 ),
 hits AS (
-  SELECT n.kind, least(n.aid, b.aid) AS a, greatest(n.aid, b.aid) AS b,
-         CAST(sum(n.copies) AS BIGINT) AS shared
-  FROM ring n JOIN grp b ON b.kid = n.kid AND b.r = n.r2
-  GROUP BY n.kind, least(n.aid, b.aid), greatest(n.aid, b.aid)
+  SELECT kind, a, b, CAST(sum(copies) AS BIGINT) AS shared FROM (
+    SELECT kind, a, b, copies FROM clique
+    UNION ALL
+    SELECT n.kind, least(n.aid, b.aid) AS a, greatest(n.aid, b.aid) AS b, n.copies
+    FROM ring n JOIN big b ON b.kid = n.kid AND b.r = n.r2
+  ) u GROUP BY kind, a, b
 )
 SELECT h.kind, ia.account AS a, ib.account AS b, h.shared, pa.nkeys AS nkeys_a, pb.nkeys AS nkeys_b
 FROM hits h
