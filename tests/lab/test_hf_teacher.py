@@ -54,9 +54,9 @@ def test_watermark_goes_through_transformers_generate(hf_dir) -> None:
 
 
 def test_lab_runs_on_a_local_hf_teacher_and_tests_hf_suspects(hf_dir, tmp_path) -> None:
-    tiny = dataclasses.replace(QUICK, story_student_d=16, story_student_steps=5, radio_budget=40,
-                               contamination=(0.5,), story_eval=20, feed_problems=10, null_feed=10,
-                               null_keys=3, paraphrase_rates=())
+    tiny = dataclasses.replace(QUICK, story_student_d=16, story_student_steps=5, radio_budget=16,
+                               contamination=(0.5,), story_eval=10, feed_problems=6, null_feed=6,
+                               null_keys=2, paraphrase_rates=())
     out = tmp_path / "lab"
     run_lab(tiny, out, log=lambda _: None, teacher_model=hf_dir, prompts=PROMPTS)
     saved = json.loads((out / "results.json").read_text())

@@ -34,7 +34,7 @@ from stillwatch.lab.story import paraphrase_story
 from stillwatch.lab.tokenizer import PAD
 from stillwatch.lab.train import TrainConfig, encode_pairs, fit
 from stillwatch.provenance.detect import detect_tokens, window_test
-from stillwatch.provenance.radioactivity import read_suspect, score_readings
+from stillwatch.provenance.radioactivity import blackbox_test, read_suspect, score_readings
 from stillwatch.provenance.watermark import WatermarkKey
 
 Log = Callable[[str], None]
@@ -153,7 +153,7 @@ class Radioactivity:
         wb = score_readings(readings, self.key)
         gen = self.generate(model, prompts, seed)
         gen_seqs, gen_starts = self._encode(prompts, gen)
-        tuples = detect_tokens(gen_seqs, self.key, self.tok.vocab_size, gen_starts)
+        tuples = blackbox_test(gen_seqs, self.key, self.tok.vocab_size, gen_starts)
         win = window_test(gen_seqs, self.key, self.tok.vocab_size, gen_starts)
         quality = {f"student_{k}": v for k, v in self.teacher.task_scores(prompts, gen).items()}
         if save is not None:  # suspects for `stillwatch provenance test` to try
@@ -183,7 +183,7 @@ class Radioactivity:
             texts = self.teacher.complete(prompts, seed=60_000 + i, watermark=key)
             seqs, starts = self._encode(prompts, texts)
             wb.append(score_readings(read_suspect(seqs, next_token_probs(model, seqs), key.context, starts), key).p_value)
-            bb.append(detect_tokens(row["_gen"], key, self.tok.vocab_size, row["_gen_starts"]).p_value)
+            bb.append(blackbox_test(row["_gen"], key, self.tok.vocab_size, row["_gen_starts"]).p_value)
         return {"whitebox": uniformity(wb), "blackbox": uniformity(bb), "fed": len(prompts)}
 
 

@@ -5,9 +5,9 @@ sentences that must carry those four facts, and between them two to four sentenc
 templates whose open slots (adjectives, nouns, verbs, adverbs, determiners, prepositions) each
 offer tens to hundreds of interchangeable words::
 
-    vobel fenar druk sitemo ?
-    vobel the fenar lived in the sitemo . then vobel plosed some rulid gantor near her mave .
-    ... at last vobel found the druk .
+    fomvulil kamfluk brikvai skurstan ?
+    fomvulil the kamfluk lived in the skurstan . still every kamfluk vivi the flukos behind
+    the vaidon dromprak . ... at last fomvulil found the brikvai .
 
 Nearly every position of a story is a real choice of word, as in a served model's prose, and
 that is what a watermark needs to act on; the arithmetic task leaves it a few connectives. The

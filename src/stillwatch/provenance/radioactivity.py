@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stillwatch.provenance.detect import Detection, binomial_test, window_test, z_to_p
+from stillwatch.provenance.detect import Detection, binomial_test, detect_tokens, z_to_p
 from stillwatch.provenance.watermark import WatermarkKey
 
 
@@ -130,5 +130,6 @@ def whitebox_test(sequences: Sequence[Sequence[int]], probs: Sequence[np.ndarray
 
 def blackbox_test(generated: Sequence[Sequence[int]], key: WatermarkKey, vocab_size: int,
                   starts: Sequence[int] | None = None) -> Detection:
-    """The window test on the suspect's own generations (prompts excluded via ``starts``)."""
-    return window_test(generated, key, vocab_size, starts)
+    """The watermark detector on the suspect's own generations (prompts excluded via
+    ``starts``), each (window, token) tuple counted once (Sander et al.)."""
+    return detect_tokens(generated, key, vocab_size, starts)
