@@ -1,7 +1,7 @@
 """The radioactivity experiment alone (free-text teacher, students at 0-50% contamination,
 null keys, paraphrase), with the full preset's settings, as recorded in docs/lab.md.
 
-    .venv/bin/python bench/lab/radioactivity.py [--out bench/lab/radioactivity] [--seed 0] [--quick]
+    .venv/bin/python bench/lab/radioactivity.py [--out bench/lab/results/radioactivity] [--seed 0] [--quick]
 
 The part of ``bench/lab/run.py`` that docs/lab.md's radioactivity table comes from, about half
 an hour on two CPU cores (a story teacher already trained in DIR is reused). Prints the tables;
@@ -27,7 +27,7 @@ from stillwatch.lab.report import tables
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("radioactivity"))
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results") / "radioactivity")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true")
     args, _ = parser.parse_known_args()  # bench/run.sh passes every bench the same arguments

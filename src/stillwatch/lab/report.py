@@ -54,11 +54,11 @@ def _radioactivity(r: dict[str, Any]) -> list[str]:
                   + "."]
     quality = [k for k in (r["rows"][0] if r["rows"] else {}) if k.startswith("student_")]
     lines += ["", f"## Radioactivity (students on {r['budget']:,} answers)", "",
-              "| contamination | seed | " + " | ".join(q.replace("_", " ") for q in quality)
+              "| contamination | seed | answers read | " + " | ".join(q.replace("_", " ") for q in quality)
               + " | white-box z | white-box p | argmax p | black-box z | black-box p | window p |",
-              "|---|---|" + "---|" * (len(quality) + 6)]
+              "|---|---|---|" + "---|" * (len(quality) + 6)]
     for row in r["rows"]:
-        lines.append(f"| {row['contamination']:.0%} | {row['seed']} | "
+        lines.append(f"| {row['contamination']:.0%} | {row['seed']} | {row['fed']} | "
                      + "".join(f"{row[q]:.1%} | " for q in quality)
                      + f"{row['whitebox_z']} | {row['whitebox_p']:.2g} | {row['whitebox_argmax_p']:.2g} | "
                      f"{row['blackbox_z']} | {row['blackbox_p']:.2g} | {row['blackbox_window_p']:.2g} |")

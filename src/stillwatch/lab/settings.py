@@ -37,7 +37,7 @@ class LabSettings:
     # the story teacher and the radioactivity students (free text, word tokens)
     story_teacher_d: int = 64
     story_teacher_layers: int = 2
-    story_teacher_steps: int = 500
+    story_teacher_steps: int = 800
     story_stories: int = 16_000
     story_lr: float = 0.01
     story_eval: int = 300
