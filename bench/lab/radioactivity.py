@@ -21,7 +21,7 @@ import torch
 
 from stillwatch.lab import FULL, QUICK
 from stillwatch.lab.experiment import Lab
-from stillwatch.lab.radioactivity import Radioactivity
+from stillwatch.lab.radioactivity import RadioactivityExperiment
 from stillwatch.lab.report import tables
 
 
@@ -37,8 +37,9 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     lab = Lab(settings, args.out, log=lambda m: print(m, file=sys.stderr, flush=True))
     lab.story_key.save(args.out / "watermark.key")
+    experiment = RadioactivityExperiment(settings, lab.story_teacher(), lab.story_key, args.out, lab.say)
     results = {"settings": dataclasses.asdict(settings), "key_id": lab.story_key.key_id,
-               "radioactivity": Radioactivity(settings, lab.story_teacher(), lab.story_key, args.out, lab.say).run()}
+               "radioactivity": experiment.run()}
     results["radioactivity"]["teacher_model"] = "lab story teacher"
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(tables(results))

@@ -10,7 +10,7 @@ import torch
 
 from stillwatch.lab import QUICK
 from stillwatch.lab.model import ModelConfig, TinyGPT
-from stillwatch.lab.radioactivity import Radioactivity
+from stillwatch.lab.radioactivity import RadioactivityExperiment
 from stillwatch.lab.sources import StoryTeacher
 from stillwatch.lab.tokenizer import WordTokenizer
 from stillwatch.provenance import WatermarkKey
@@ -24,7 +24,7 @@ def test_student_on_watermarked_answers_is_radioactive_and_clean_one_is_not(tmp_
     teacher = StoryTeacher(TinyGPT(ModelConfig(WordTokenizer().vocab_size, 16, 1, 2, 40)))
     key = WatermarkKey.generate(seed=3, context=1)
     settings = dataclasses.replace(QUICK, story_student_d=16, story_student_layers=1, story_student_steps=100)
-    lab = Radioactivity(settings, teacher, key, tmp_path, say=lambda _: None)
+    lab = RadioactivityExperiment(settings, teacher, key, tmp_path, say=lambda _: None)
     served, clean = lab.harvest(150, 7, key), lab.harvest(150, 9, None)
     marked = lab.tests(lab.student(served, 1), served[:60], 0)
     unmarked = lab.tests(lab.student(clean, 1), served[:60], 0)

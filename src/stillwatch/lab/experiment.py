@@ -17,7 +17,7 @@ import torch
 from stillwatch.lab.generate import accuracy, complete, watermark_processor
 from stillwatch.lab.harvest import Exchange, dataset, harvest
 from stillwatch.lab.model import ModelConfig, TinyGPT
-from stillwatch.lab.radioactivity import Radioactivity
+from stillwatch.lab.radioactivity import RadioactivityExperiment
 from stillwatch.lab.settings import LabSettings
 from stillwatch.lab.sources import HFTeacher, StoryTeacher, Teacher
 from stillwatch.lab.stats import mean_ci
@@ -83,7 +83,8 @@ class Lab:
             return HFTeacher(self.teacher_model, self.prompts)
         s = self.s
         cfg = ModelConfig(WordTokenizer().vocab_size, s.story_teacher_d, s.story_teacher_layers, 4, STORY_MAX_LEN)
-        cache = self.out / f"story-teacher-{s.story_teacher_d}x{s.story_teacher_layers}-{s.story_teacher_steps}-s{s.seed}.pt"
+        cache = self.out / (f"story-teacher-{s.story_teacher_d}x{s.story_teacher_layers}-{s.story_teacher_steps}"
+                            f"-s{s.seed}.pt")
         return StoryTeacher(train_story_teacher(cfg, TrainConfig(s.story_teacher_steps, s.batch_size, s.story_lr),
                                                 s.story_stories, s.seed, cache))
 
@@ -103,7 +104,7 @@ class Lab:
             results["distillation"] = self.grid(teacher, pool)
         story = self.story_teacher()
         self.say(f"story teacher ready ({self.teacher_model or 'trained here'})")
-        results["radioactivity"] = Radioactivity(self.s, story, self.story_key, self.out, self.say).run()
+        results["radioactivity"] = RadioactivityExperiment(self.s, story, self.story_key, self.out, self.say).run()
         results["radioactivity"]["teacher_model"] = str(self.teacher_model or "lab story teacher")
         results["seconds"] = round(time.perf_counter() - self.started, 1)
         return results

@@ -56,7 +56,7 @@ def next_token_probs(model: TinyGPT, seqs: Sequence[Sequence[int]], batch_size: 
     return out
 
 
-class Radioactivity:
+class RadioactivityExperiment:
     def __init__(self, settings: LabSettings, teacher: Teacher, key: WatermarkKey, out: Path,
                  say: Log = print) -> None:
         self.s = settings
@@ -136,7 +136,8 @@ class Radioactivity:
             n = round(s.paraphrase_contamination * budget)
             # the distiller rewords everything it harvested, not only the part we watermarked;
             # we still hold only the originals
-            pairs = [(p, paraphrase_story(c.rstrip("\n"), rate, rng) + "\n") for p, c in served[:n] + clean[: budget - n]]
+            pairs = [(p, paraphrase_story(c.rstrip("\n"), rate, rng) + "\n")
+                     for p, c in served[:n] + clean[: budget - n]]
             row = {"rate": rate, "contamination": s.paraphrase_contamination,
                    **self.tests(self.student(pairs, 7100), served[: min(n, s.feed_problems)], 0)}
             para.append(public(row))
@@ -182,7 +183,8 @@ class Radioactivity:
             key = WatermarkKey.generate(seed=50_000 + i, gamma=s.gamma, delta=s.delta, context=self.key.context)
             texts = self.teacher.complete(prompts, seed=60_000 + i, watermark=key)
             seqs, starts = self._encode(prompts, texts)
-            wb.append(score_readings(read_suspect(seqs, next_token_probs(model, seqs), key.context, starts), key).p_value)
+            readings = read_suspect(seqs, next_token_probs(model, seqs), key.context, starts)
+            wb.append(score_readings(readings, key).p_value)
             bb.append(blackbox_test(row["_gen"], key, self.tok.vocab_size, row["_gen_starts"]).p_value)
         return {"whitebox": uniformity(wb), "blackbox": uniformity(bb), "fed": len(prompts)}
 

@@ -65,9 +65,10 @@ def _radioactivity(r: dict[str, Any]) -> list[str]:
     lines += [""]
     for test in ("whitebox", "blackbox"):
         n = r["null"].get(test, {})
+        nan = float("nan")
         lines.append(f"Clean student against {n.get('n', 0)} keys it never saw ({test}): "
-                     f"KS p = {n.get('ks_p', float('nan')):.3g}, share p<0.05 = {n.get('share_below_0.05', float('nan')):.3f}, "
-                     f"share p<0.01 = {n.get('share_below_0.01', float('nan')):.3f}, min p = {n.get('min_p', float('nan')):.3g}.")
+                     f"KS p = {n.get('ks_p', nan):.3g}, share p<0.05 = {n.get('share_below_0.05', nan):.3f}, "
+                     f"share p<0.01 = {n.get('share_below_0.01', nan):.3f}, min p = {n.get('min_p', nan):.3g}.")
     if r["paraphrase"]:
         lines += ["", "### After paraphrasing", "",
                   "| reworded share | contamination | white-box z | white-box p | black-box z | black-box p |",
