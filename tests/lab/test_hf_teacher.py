@@ -53,6 +53,20 @@ def test_watermark_goes_through_transformers_generate(hf_dir) -> None:
     assert z(None) < 2
 
 
+def test_text_test_with_the_models_own_tokenizer(hf_dir, tmp_path) -> None:
+    teacher = HFTeacher(hf_dir, PROMPTS, max_new=30)
+    key = WatermarkKey.generate(seed=2, context=1)
+    key_file = key.save(tmp_path / "k.json")
+    prompts = teacher.prompts(20, seed=1)
+    for name, watermark, marked in (("marked", key, True), ("clean", None, False)):
+        text = tmp_path / f"{name}.txt"
+        text.write_text("".join(t + "\n" for t in teacher.complete(prompts, seed=3, watermark=watermark)))
+        res = CliRunner().invoke(cli, ["provenance", "test", "--key-file", str(key_file), "--text", str(text),
+                                       "--tokenizer", str(hf_dir), "--json"])
+        assert res.exit_code == 0, res.output
+        assert (json.loads(res.output)["p_value"] < 1e-4) == marked
+
+
 def test_lab_runs_on_a_local_hf_teacher_and_tests_hf_suspects(hf_dir, tmp_path) -> None:
     tiny = dataclasses.replace(QUICK, story_student_d=16, story_student_steps=5, radio_budget=16,
                                contamination=(0.5,), story_eval=10, feed_problems=6, null_feed=6,

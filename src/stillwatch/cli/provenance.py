@@ -79,11 +79,10 @@ def _text_tokenizer(name: str) -> Any:
     if name in ("words", "chars"):
         return WordTokenizer() if name == "words" else CharTokenizer()
     try:
-        from stillwatch.lab.sources import HFTokenizer, load_hf
+        from stillwatch.lab.sources import load_hf_tokenizer
     except ImportError as exc:
         raise StillwatchError(f"a Hugging Face tokenizer needs pip install 'stillwatch[lab]' ({exc})") from None
-    model, tok = load_hf(Path(name))
-    return HFTokenizer(tok, int(model.config.vocab_size))
+    return load_hf_tokenizer(Path(name))
 
 
 def _lines(path: Path) -> list[str]:

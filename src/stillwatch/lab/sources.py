@@ -94,6 +94,19 @@ def load_hf(path: Path) -> tuple[Any, Any]:
     return model, tok
 
 
+def load_hf_tokenizer(path: Path) -> HFTokenizer:
+    """A local model folder's tokenizer, with the width of the model's logits (its config's
+    ``vocab_size``, which the green lists were drawn over; it may exceed the tokenizer's size)."""
+    try:
+        from transformers import AutoConfig, AutoTokenizer
+    except ImportError:
+        raise StillwatchError(f"{path} is a Hugging Face model: pip install 'stillwatch[lab]'") from None
+    if not (Path(path) / "config.json").is_file():
+        raise StillwatchError(f"{path}: not a Hugging Face model folder (no config.json)")
+    config = AutoConfig.from_pretrained(path, local_files_only=True)
+    return HFTokenizer(AutoTokenizer.from_pretrained(path, local_files_only=True), int(config.vocab_size))
+
+
 class HFTeacher:
     """A local Hugging Face causal LM as teacher: it answers the lines of a prompts file, and the
     watermark goes in through ``generate(logits_processor=...)`` as on a serving stack. There is
