@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -40,18 +41,19 @@ def new_key(path: Path, gamma: float, delta: float, context: int) -> None:
               help="Text the suspect generated, one response per line.")
 @click.option("--feed", type=click.Path(dir_okay=False, path_type=Path),
               help="With --model: texts to read the model's predictions on, one per line "
-                   "(default for a lab model: fresh worked solutions of the lab task).")
+                   "(default for a lab model: fresh stories, or worked solutions, of the lab's task).")
+@click.option("--tokenizer", default="words", show_default=True,
+              help="With --text: how the text was tokenized when it was watermarked: 'words' (the lab's "
+                   "story language), 'chars' (the lab's arithmetic task) or a local Hugging Face model folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def test(key_file: Path, model_dir: Path | None, text_file: Path | None, feed: Path | None,
+def test(key_file: Path, model_dir: Path | None, text_file: Path | None, feed: Path | None, tokenizer: str,
          as_json: bool) -> None:
     if (model_dir is None) == (text_file is None):
         raise click.UsageError("give exactly one of --model DIR or --text FILE")
     key = WatermarkKey.load(key_file)
     if text_file is not None:
         lines = _lines(text_file)
-        from stillwatch.lab.tokenizer import CharTokenizer
-
-        tok = CharTokenizer()
+        tok = _text_tokenizer(tokenizer)
         seqs = [tok.encode(x) for x in lines]
         det = detect_tokens(seqs, key, tok.vocab_size)
         win = window_test(seqs, key, tok.vocab_size)
@@ -71,6 +73,18 @@ def test(key_file: Path, model_dir: Path | None, text_file: Path | None, feed: P
         click.echo(f"{k}: {v}")
 
 
+def _text_tokenizer(name: str) -> Any:
+    from stillwatch.lab.tokenizer import CharTokenizer, WordTokenizer
+
+    if name in ("words", "chars"):
+        return WordTokenizer() if name == "words" else CharTokenizer()
+    try:
+        from stillwatch.lab.sources import load_hf_tokenizer
+    except ImportError as exc:
+        raise StillwatchError(f"a Hugging Face tokenizer needs pip install 'stillwatch[lab]' ({exc})") from None
+    return load_hf_tokenizer(Path(name))
+
+
 def _lines(path: Path) -> list[str]:
     try:
         return [x for x in path.read_text(errors="replace").splitlines() if x.strip()]
@@ -87,6 +101,15 @@ def _model_test(model_dir: Path, key: WatermarkKey, feed: Path | None) -> dict[s
     suspect = load_suspect(model_dir)
     if feed is not None:
         texts, starts = _lines(feed), None
+    elif isinstance(suspect, LabSuspect) and suspect.stories:
+        import numpy as np
+
+        from stillwatch.lab.story import sample_stories, write_story
+
+        rng = np.random.default_rng(0)
+        stories = sample_stories(1000, 424242)
+        texts = [s.prompt + " " + write_story(s, rng) for s in stories]
+        starts = [len(suspect.encode(s.prompt)) for s in stories]
     elif isinstance(suspect, LabSuspect):
         import numpy as np
 

@@ -2,9 +2,11 @@
 
 A small teacher is trained from scratch on a synthetic reasoning task; smaller students are
 trained on what a distiller could harvest from it through each gateway policy; the results say
-how much each policy costs the distiller, and whether the provenance watermark survives into
-the students. Needs the ``lab`` extra (PyTorch, CPU build); the tokenizer and the task do not,
-so the text detector can use them without it.
+how much each policy costs the distiller. A second teacher, of free text (short stories in a
+synthetic language), or a local Hugging Face model, serves partly watermarked answers to
+students, and the provenance tests say whether the watermark survives into them. Needs the
+``lab`` extra (PyTorch, CPU build); the tokenizers and the tasks do not, so the text detector
+can use them without it.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import torch
 
 from stillwatch.lab.model import TinyGPT
 from stillwatch.lab.task import Problem, parse_answer
-from stillwatch.lab.tokenizer import CharTokenizer
+from stillwatch.lab.tokenizer import Tokenizer
 from stillwatch.provenance.watermark import WatermarkKey, green_masks
 
 Processor = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -24,20 +24,21 @@ def watermark_processor(key: WatermarkKey) -> Processor:
     return process
 
 
-def complete(model: TinyGPT, prompts: Sequence[str], tok: CharTokenizer, *, temperature: float = 1.0,
+def complete(model: TinyGPT, prompts: Sequence[str], tok: Tokenizer, *, temperature: float = 1.0,
              seed: int = 0, processor: Processor | None = None, batch_size: int = 512,
              max_new: int = 64) -> list[str]:
     """One completion per prompt (up to and without the end-of-text newline)."""
     gen = torch.Generator().manual_seed(seed)
     out: list[str] = [""] * len(prompts)
+    encoded = [tok.encode(p) for p in prompts]
     # generate() wants equal-length prompts in a batch: group them by length
     by_len: dict[int, list[int]] = {}
-    for i, p in enumerate(prompts):
+    for i, p in enumerate(encoded):
         by_len.setdefault(len(p), []).append(i)
     for length, rows in sorted(by_len.items()):
         for s in range(0, len(rows), batch_size):
             chunk = rows[s: s + batch_size]
-            ids = torch.tensor([tok.encode(prompts[i]) for i in chunk])
+            ids = torch.tensor([encoded[i] for i in chunk])
             new = model.generate(ids, max_new, tok.eos, temperature=temperature, generator=gen,
                                  processor=processor)[:, length:]
             for i, row in zip(chunk, new.tolist()):

@@ -101,8 +101,14 @@ class TinyGPT(nn.Module):
             logits = self(nxt[:, None], caches, offset=ids.shape[1] - 1)[:, -1]
         return ids
 
-    def save(self, path: str | Path) -> None:
-        torch.save({"config": asdict(self.cfg), "state": self.state_dict()}, path)
+    def save(self, path: str | Path, tokenizer: str = "stillwatch-char-v1") -> None:
+        """``tokenizer`` names the tokenizer the model reads (``Tokenizer.name``)."""
+        torch.save({"config": asdict(self.cfg), "state": self.state_dict(), "tokenizer": tokenizer}, path)
+
+    @staticmethod
+    def tokenizer_name(path: str | Path) -> str:
+        """The tokenizer a checkpoint was trained with (checkpoints without one are the char model's)."""
+        return str(torch.load(path, weights_only=True).get("tokenizer", "stillwatch-char-v1"))
 
     @classmethod
     def load(cls, path: str | Path) -> TinyGPT:

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from stillwatch.lab.model import TinyGPT
-from stillwatch.lab.tokenizer import PAD, CharTokenizer
+from stillwatch.lab.tokenizer import PAD, Tokenizer
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Batchable:
         return len(self.ids)
 
 
-def encode_pairs(pairs: Sequence[tuple[str, str]], tok: CharTokenizer, max_len: int) -> Batchable:
+def encode_pairs(pairs: Sequence[tuple[str, str]], tok: Tokenizer, max_len: int) -> Batchable:
     rows = [(tok.encode(p), tok.encode(c)) for p, c in pairs]
     width = min(max_len, max(len(p) + len(c) for p, c in rows))
     ids = torch.full((len(rows), width), PAD, dtype=torch.long)

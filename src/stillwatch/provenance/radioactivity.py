@@ -10,14 +10,16 @@ from text watermarked with this key":
   the key the green list is a random ``gamma`` share of the vocabulary, so the mass has mean
   ``gamma`` and a variance known from the distribution itself; the sum over positions gives a
   z-score. Sander et al. count green argmax predictions instead; that count is reported too.
-* **black-box** (only text the suspect generated): ``detect.window_test`` on that text, the
-  same green-mass test with the model's distributions replaced by the observed next-token
-  shares after each window (the tuple count of ``detect_tokens`` is reported too).
+* **black-box** (only text the suspect generated): the watermark detector on that text, with
+  each (window, token) tuple counted once; and ``detect.window_test``, the same green-mass test
+  with the model's distributions replaced by the observed next-token shares after each window.
 
 Both score each context window once (a repeated window would repeat the same coin flip), and
 the white-box test skips positions where the model is nearly certain: whether the model is
 certain does not depend on the key, so skipping keeps the null exact while dropping positions
-that carry no signal.
+that carry no signal. For the black-box test, ``detect.detect_tokens`` (one count per distinct
+(window, token) tuple, Sander et al.'s de-duplication) is the published test;
+``detect.window_test`` is the stronger one where the same windows recur many times.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stillwatch.provenance.detect import Detection, binomial_test, window_test, z_to_p
+from stillwatch.provenance.detect import Detection, binomial_test, detect_tokens, z_to_p
 from stillwatch.provenance.watermark import WatermarkKey
 
 
@@ -52,39 +54,82 @@ class Radioactivity:
                 f"(p = {self.p_value:.2g} over {self.scored} contexts)")
 
 
-def whitebox_test(sequences: Sequence[Sequence[int]], probs: Sequence[np.ndarray], key: WatermarkKey,
-                  starts: Sequence[int] | None = None, max_confidence: float = 0.98) -> Radioactivity:
-    """``probs[i][t]`` is the suspect's next-token distribution after ``sequences[i][: t + 1]``."""
-    seen: set[tuple[int, ...]] = set()
-    gains, variances, argmax_green = [], [], 0
-    share = key.gamma
+@dataclass(frozen=True)
+class Readings:
+    """What the white-box test reads off a suspect, before any key is involved: per context
+    window, the mean next-token distribution, and the distinct (window, argmax) tuples."""
+
+    means: dict[tuple[int, ...], np.ndarray]
+    tuples: frozenset[tuple[int, ...]]
+    vocab_size: int
+
+
+def read_suspect(sequences: Sequence[Sequence[int]], probs: Sequence[np.ndarray], context: int,
+                 starts: Sequence[int] | None = None, max_confidence: float = 0.98) -> Readings:
+    """``probs[i][t]`` is the suspect's next-token distribution after ``sequences[i][: t + 1]``.
+
+    Each window gets the suspect's mean distribution over the positions it precedes: one window
+    is one coin flip of the key however often it recurs, and averaging its occurrences keeps a
+    learned tilt while evening out what the rest of the context adds. A position counts only
+    where its window has not preceded a counted position earlier in the same sequence, so that
+    text watermarked with the key can be fed too: no token before such a position was chosen
+    under that window's green list (the prompt, before ``starts[i]``, was not generated with
+    the watermark).
+    """
+    sums: dict[tuple[int, ...], np.ndarray] = {}
+    counts: dict[tuple[int, ...], int] = {}
+    tuples: set[tuple[int, ...]] = set()
+    vocab = 0
     for i, seq in enumerate(sequences):
         ids = [int(x) for x in seq]
         dist = np.asarray(probs[i], dtype=np.float64)
         vocab = dist.shape[-1]
-        k = key.green_count(vocab)
-        share = k / vocab
-        scale = k * (vocab - k) / (vocab * (vocab - 1))
-        for j in range(max(key.context, starts[i] if starts is not None else 0), len(ids)):
-            window = tuple(ids[j - key.context: j])
-            if window in seen:
+        confident = dist.max(-1) > max_confidence
+        earlier: set[tuple[int, ...]] = set()
+        for j in range(max(context, starts[i] if starts is not None else 0), len(ids)):
+            window = tuple(ids[j - context: j])
+            if window in earlier:
+                continue
+            earlier.add(window)
+            if confident[j - 1]:
                 continue
             p = dist[j - 1]
-            if p.max() > max_confidence:
-                continue
-            seen.add(window)
-            mask = key.green_mask(window, vocab)
-            gains.append(float(p[mask].sum()))
-            variances.append(scale * float(((p - 1.0 / vocab) ** 2).sum()))
-            argmax_green += bool(mask[int(p.argmax())])
-    n = len(gains)
-    if n == 0:
-        return Radioactivity(0, 0.0, 0.0, 1.0, binomial_test(0, 0, share))
-    z = (sum(gains) - share * n) / max(1e-12, float(np.sqrt(sum(variances))))
-    return Radioactivity(n, sum(gains) / n, z, z_to_p(z), binomial_test(argmax_green, n, share))
+            if window in sums:
+                sums[window] += p
+                counts[window] += 1
+            else:
+                sums[window], counts[window] = p.copy(), 1
+            tuples.add((*window, int(p.argmax())))
+    return Readings({w: t / counts[w] for w, t in sums.items()}, frozenset(tuples), vocab)
+
+
+def score_readings(r: Readings, key: WatermarkKey) -> Radioactivity:
+    """The green-mass z-test over windows, and Sander et al.'s green-argmax count, one per
+    distinct (window, predicted token) tuple."""
+    vocab = r.vocab_size
+    if not r.means:
+        return Radioactivity(0, 0.0, 0.0, 1.0, binomial_test(0, 0, key.gamma))
+    share = key.green_share(vocab)
+    k = key.green_count(vocab)
+    scale = k * (vocab - k) / (vocab * (vocab - 1))
+    mass = var = 0.0
+    for window, p in r.means.items():
+        mass += float(p[key.green_mask(window, vocab)].sum())
+        var += scale * float(((p - 1.0 / vocab) ** 2).sum())
+    argmax_green = sum(bool(key.green_mask(t[:-1], vocab)[t[-1]]) for t in r.tuples)
+    n = len(r.means)
+    z = (mass - share * n) / max(1e-12, var ** 0.5)
+    return Radioactivity(n, mass / n, z, z_to_p(z), binomial_test(argmax_green, len(r.tuples), share))
+
+
+def whitebox_test(sequences: Sequence[Sequence[int]], probs: Sequence[np.ndarray], key: WatermarkKey,
+                  starts: Sequence[int] | None = None, max_confidence: float = 0.98) -> Radioactivity:
+    """``read_suspect`` then ``score_readings``: each context window scored once."""
+    return score_readings(read_suspect(sequences, probs, key.context, starts, max_confidence), key)
 
 
 def blackbox_test(generated: Sequence[Sequence[int]], key: WatermarkKey, vocab_size: int,
                   starts: Sequence[int] | None = None) -> Detection:
-    """The window test on the suspect's own generations (prompts excluded via ``starts``)."""
-    return window_test(generated, key, vocab_size, starts)
+    """The watermark detector on the suspect's own generations (prompts excluded via
+    ``starts``), each (window, token) tuple counted once (Sander et al.)."""
+    return detect_tokens(generated, key, vocab_size, starts)

@@ -21,35 +21,52 @@ class Suspect(Protocol):
 
 
 class LabSuspect:
-    """A ``TinyGPT`` checkpoint (``model.pt``) with the lab's character tokenizer."""
+    """A ``TinyGPT`` checkpoint (``model.pt``) with the lab tokenizer it was trained with."""
 
     def __init__(self, path: Path) -> None:
         from stillwatch.lab.model import TinyGPT
-        from stillwatch.lab.tokenizer import CharTokenizer
 
         self.model = TinyGPT.load(path)
-        self.tok = CharTokenizer()
+        self.tok = lab_tokenizer(TinyGPT.tokenizer_name(path))
         self.vocab_size = self.tok.vocab_size
+
+    @property
+    def stories(self) -> bool:
+        from stillwatch.lab.tokenizer import WordTokenizer
+
+        return isinstance(self.tok, WordTokenizer)
 
     def encode(self, text: str) -> list[int]:
         return self.tok.encode(text)
 
     def next_token_probs(self, seqs: Sequence[Sequence[int]]) -> list[np.ndarray]:
-        from stillwatch.lab.experiment import next_token_probs
+        from stillwatch.lab.radioactivity import next_token_probs
 
         return next_token_probs(self.model, seqs)
 
 
+def lab_tokenizer(name: str) -> Any:
+    """The lab tokenizer called ``name`` (``Tokenizer.name``)."""
+    from stillwatch.lab.tokenizer import CharTokenizer, WordTokenizer
+
+    for tok in (CharTokenizer, WordTokenizer):
+        if tok.name == name:
+            return tok()
+    raise StillwatchError(f"unknown lab tokenizer {name!r}")
+
+
 class HFSuspect:
+    """A local Hugging Face causal LM (``local_files_only``: nothing is downloaded)."""
+
     def __init__(self, path: Path) -> None:
         try:
             import torch
-            from transformers import AutoModelForCausalLM, AutoTokenizer
+
+            from stillwatch.lab.sources import load_hf
         except ImportError:
             raise StillwatchError(f"{path} is a Hugging Face model: install transformers and torch") from None
         self.torch = torch
-        self.tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        self.model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True).eval()
+        self.model, self.tok = load_hf(path)
         self.vocab_size = int(self.model.config.vocab_size)
 
     def encode(self, text: str) -> list[int]:
