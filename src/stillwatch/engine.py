@@ -27,6 +27,9 @@ class Engine(Protocol):
     def has_table(self, name: str) -> bool:
         """Is there a table or view called ``name``?"""
 
+    def drop(self, name: str) -> None:
+        """Forget a temp table made by ``execute``, freeing what holds it (if it exists)."""
+
 
 class DuckDBEngine:
     """Runs stage SQL on a DuckDB connection (the ingest store, or an in-memory one)."""
@@ -42,6 +45,9 @@ class DuckDBEngine:
 
     def register(self, name: str, table: pa.Table) -> None:
         self.con.register(name, table)
+
+    def drop(self, name: str) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {name}")
 
     def has_table(self, name: str) -> bool:
         found = self.con.execute(

@@ -50,11 +50,11 @@ class LinkGraph:
         # Leiden's result depends on edge order: a fixed order makes it the same whichever
         # engine produced the links, and in whatever order.
         links = links.sort_by([("a", "ascending"), ("b", "ascending"), ("kind", "ascending")])
-        a = links.column("a").to_pylist()
-        b = links.column("b").to_pylist()
+        a = _names(links.column("a"))
+        b = _names(links.column("b"))
         w = links.column("weight").to_pylist()
-        cls = links.column("class").to_pylist()
-        kind = links.column("kind").to_pylist()
+        cls = _names(links.column("class"))
+        kind = _names(links.column("kind"))
         count = (
             links.column("shared").to_pylist()
             if "shared" in links.column_names
@@ -97,21 +97,31 @@ class LinkGraph:
                 inside[y][c] += float(wt)
         edges: dict[str, dict[str, dict[str, float]]] = {}
         shared: dict[str, dict[str, dict[str, int]]] = {}
-        nbrs: dict[str, dict[str, float]] = {}
         for (x, y), ev in by_pair.items():
             n = counts[(x, y)]
             edges.setdefault(x, {})[y] = ev
             edges.setdefault(y, {})[x] = ev
             shared.setdefault(x, {})[y] = n
             shared.setdefault(y, {})[x] = n
-            total = pair_weight[(x, y)]
-            nbrs.setdefault(x, {})[y] = total
-            nbrs.setdefault(y, {})[x] = total
+        del by_pair, counts
         result.inside = {n: dict(v) for n, v in inside.items()}
         result.edges = edges
         result.shared = shared
+        # each account's strongest partners by summed weight, read off the pair totals
         result.neighbours = {
-            n: sorted(v.items(), key=lambda t: (-t[1], t[0]))[: self.max_neighbours]
-            for n, v in nbrs.items()
+            x: sorted(
+                ((y, pair_weight[(x, y) if x < y else (y, x)]) for y in others),
+                key=lambda t: (-t[1], t[0]),
+            )[: self.max_neighbours]
+            for x, others in edges.items()
         }
         return result
+
+
+def _names(column: pa.ChunkedArray) -> list[str]:
+    """The column as Python strings, one object per distinct value: an account's name
+    appears in thousands of links, and a string object per row was most of the stage's
+    memory."""
+    encoded = column.combine_chunks().dictionary_encode()
+    values = encoded.dictionary.to_pylist()
+    return [values[i] for i in encoded.indices.to_numpy(zero_copy_only=False)]

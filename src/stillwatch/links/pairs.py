@@ -262,4 +262,9 @@ class LinkFinder:
             }
         )
         engine.register("sw_kind_weights", weights)
-        return engine.sql(links_sql("sw_pairs_raw", "sw_kind_weights", self.config))
+        links = engine.sql(links_sql("sw_pairs_raw", "sw_kind_weights", self.config))
+        # Both tables grow with the log (5M keys and 2.5M pairs at 1M exchanges) and nothing
+        # reads them again: the graph stage needs that memory.
+        engine.drop("sw_keys")
+        engine.drop("sw_pairs_raw")
+        return links

@@ -84,5 +84,8 @@ class SparkEngine:
     def register(self, name: str, table: pa.Table) -> None:
         self.spark.createDataFrame(table).createOrReplaceTempView(name)
 
+    def drop(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
+
     def has_table(self, name: str) -> bool:
         return bool(self.spark.catalog.tableExists(name))
