@@ -72,42 +72,41 @@ class LinkConfig:
 
 
 def keys_sql(source: str, cfg: LinkConfig) -> str:
-    """(kind, key, account, uses) for every piece of shareable evidence."""
+    """(kind, key, account) for every piece of shareable evidence, each once.
+
+    Each kind is de-duplicated by an aggregate of its own: one aggregate over all kinds
+    together ran out of memory at 10M exchanges (65M rows), where each alone fits.
+    """
     m = int(cfg.min_text_chars)
     bucket = int(cfg.born_bucket_minutes) * 60
-    return f"""
-SELECT kind, key, account, count(*) AS uses FROM (
-  SELECT 'tpl' AS kind, CAST(template_id AS VARCHAR) AS key, account FROM {source}
-    WHERE template_id IS NOT NULL AND length(prompt_text) >= {m}
-  UNION ALL
-  SELECT 'sys', CAST(system_template_id AS VARCHAR), account FROM {source}
-    WHERE system_template_id IS NOT NULL AND length(system_text) >= {m}
-  UNION ALL
-  -- distinct sketches first: templated traffic repeats them, and each holds many bands
-  SELECT 'band', CAST(b AS VARCHAR), account FROM (
-    SELECT unnest(prompt_bands) AS b, account FROM (
-      SELECT DISTINCT account, prompt_bands FROM {source}
-      WHERE prompt_bands IS NOT NULL AND length(prompt_text) >= {m}) d) u
-  UNION ALL
-  SELECT 'ip', client_ip, account FROM {source} WHERE client_ip IS NOT NULL
-  UNION ALL
-  SELECT 'net', regexp_extract(client_ip, '^(\\d+\\.\\d+\\.\\d+)\\.\\d+$', 1), account
-    FROM {source} WHERE regexp_matches(client_ip, '^\\d+\\.\\d+\\.\\d+\\.\\d+$')
-  UNION ALL
-  SELECT 'pay', payment_fingerprint, account FROM {source} WHERE payment_fingerprint IS NOT NULL
-  UNION ALL
-  SELECT 'born', CAST(floor(epoch(account_created) / {bucket}) AS VARCHAR), account
-    FROM {source} WHERE account_created IS NOT NULL
-  UNION ALL
-  -- the harvesting client's settings; all-default requests say nothing and are skipped
-  SELECT 'client', concat_ws('|', coalesce(user_agent, ''), CAST(max_tokens AS VARCHAR),
+    rows = {
+        "tpl": f"""SELECT CAST(template_id AS VARCHAR) AS key, account FROM {source}
+    WHERE template_id IS NOT NULL AND length(prompt_text) >= {m}""",
+        "sys": f"""SELECT CAST(system_template_id AS VARCHAR) AS key, account FROM {source}
+    WHERE system_template_id IS NOT NULL AND length(system_text) >= {m}""",
+        # one row per band, straight into the grouping: a DISTINCT over whole band lists
+        # first could not spill
+        "band": f"""SELECT CAST(b AS VARCHAR) AS key, account FROM (
+    SELECT unnest(prompt_bands) AS b, account FROM {source}
+    WHERE prompt_bands IS NOT NULL AND length(prompt_text) >= {m}) u""",
+        "ip": f"SELECT client_ip AS key, account FROM {source} WHERE client_ip IS NOT NULL",
+        "net": f"""SELECT regexp_extract(client_ip, '^(\\d+\\.\\d+\\.\\d+)\\.\\d+$', 1) AS key, account
+    FROM {source} WHERE regexp_matches(client_ip, '^\\d+\\.\\d+\\.\\d+\\.\\d+$')""",
+        "pay": f"SELECT payment_fingerprint AS key, account FROM {source} WHERE payment_fingerprint IS NOT NULL",
+        "born": f"""SELECT CAST(floor(epoch(account_created) / {bucket}) AS VARCHAR) AS key, account
+    FROM {source} WHERE account_created IS NOT NULL""",
+        # the harvesting client's settings; all-default requests say nothing and are skipped
+        "client": f"""SELECT concat_ws('|', coalesce(user_agent, ''), CAST(max_tokens AS VARCHAR),
       CAST(n AS VARCHAR), CAST(temperature AS VARCHAR), CAST(top_p AS VARCHAR),
-      CAST(logprobs AS VARCHAR), CAST(top_logprobs AS VARCHAR), coalesce(reasoning_effort, '')),
+      CAST(logprobs AS VARCHAR), CAST(top_logprobs AS VARCHAR), coalesce(reasoning_effort, '')) AS key,
     account FROM {source}
     WHERE max_tokens IS NOT NULL OR n IS NOT NULL OR logprobs IS NOT NULL
-       OR reasoning_effort IS NOT NULL
-) k GROUP BY kind, key, account
-"""
+       OR reasoning_effort IS NOT NULL""",
+    }
+    return "\nUNION ALL\n".join(
+        f"SELECT '{kind}' AS kind, key, account FROM (\n  {select}\n) r GROUP BY key, account"
+        for kind, select in rows.items()
+    )
 
 
 def pairs_sql(keys: str, accounts_total: int, cfg: LinkConfig) -> str:
