@@ -118,8 +118,7 @@ WITH per AS (
   SELECT kind, account, count(*) AS nkeys FROM {keys} GROUP BY kind, account
 ),
 -- Keys held by one account (most near-duplicate bands) link nobody: they are dropped by
--- an aggregate, which spills, before the window numbers the members of each shared key.
--- Whole keys go, so the numbering within a kept key is what it would have been.
+-- an aggregate, which spills, before the members of each shared key are paired.
 -- Each kept key also gets a fingerprint of its member set (engine-local hashes: it only
 -- tells sets apart, it orders nothing).
 shared AS (
@@ -140,8 +139,8 @@ sets AS (
   UNION ALL
   SELECT kind, key, size, 1 AS copies FROM shared WHERE size > {2 * nb + 1}
 ),
--- The ring works on numbers: at 10M exchanges it moves hundreds of millions of rows, and
--- names and keys as strings made its spill outgrow the disk. Account numbers follow the
+-- The pairing works on numbers: at 10M exchanges it moves hundreds of millions of rows,
+-- and with names and keys as strings its spill passed 40 GB. Account numbers follow the
 -- names' order, so the smaller number is the smaller name.
 ids AS (
   SELECT account, row_number() OVER (ORDER BY account) AS aid
@@ -158,7 +157,7 @@ grp AS (
 ),
 -- A key of at most {2 * nb + 1} members pairs them all, which a self-join does without
 -- numbering anyone: most keys are such small sets, and numbering them took a window over
--- every membership, which ran out of memory at 10M exchanges.
+-- every membership (47M rows at 10M exchanges).
 clique AS (
   SELECT x.kind, x.aid AS a, y.aid AS b, x.copies
   FROM grp x JOIN grp y ON x.kid = y.kid AND x.aid < y.aid
