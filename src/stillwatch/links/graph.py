@@ -110,7 +110,7 @@ class LinkGraph:
         # each account's strongest partners by summed weight, read off the pair totals
         result.neighbours = {
             x: sorted(
-                ((y, pair_weight[(x, y) if x < y else (y, x)]) for y in others),
+                ((y, pair_weight[(x, y)] if (x, y) in pair_weight else pair_weight[(y, x)]) for y in others),
                 key=lambda t: (-t[1], t[0]),
             )[: self.max_neighbours]
             for x, others in edges.items()
@@ -120,8 +120,8 @@ class LinkGraph:
 
 def _names(column: pa.ChunkedArray) -> list[str]:
     """The column as Python strings, one object per distinct value: an account's name
-    appears in thousands of links, and a string object per row was most of the stage's
-    memory."""
+    appears in thousands of links, and a string object per row took a third of the stage's
+    memory (1M exchanges: 540 -> 360 MB kept)."""
     encoded = column.combine_chunks().dictionary_encode()
     values = encoded.dictionary.to_pylist()
     return [values[i] for i in encoded.indices.to_numpy(zero_copy_only=False)]
