@@ -101,24 +101,8 @@ def _model_test(model_dir: Path, key: WatermarkKey, feed: Path | None) -> dict[s
     suspect = load_suspect(model_dir)
     if feed is not None:
         texts, starts = _lines(feed), None
-    elif isinstance(suspect, LabSuspect) and suspect.stories:
-        import numpy as np
-
-        from stillwatch.lab.story import sample_stories, write_story
-
-        rng = np.random.default_rng(0)
-        stories = sample_stories(1000, 424242)
-        texts = [s.prompt + " " + write_story(s, rng) for s in stories]
-        starts = [len(suspect.encode(s.prompt)) for s in stories]
     elif isinstance(suspect, LabSuspect):
-        import numpy as np
-
-        from stillwatch.lab.task import answer_line, completion, reasoning, sample_problems
-
-        rng = np.random.default_rng(0)
-        probs = sample_problems(1000, 2, 424242)
-        texts = [p.prompt + completion(reasoning(p, rng), answer_line(p.answer)) for p in probs]
-        starts = [len(p.prompt) for p in probs]
+        texts, starts = suspect.default_feed()
     else:
         raise click.UsageError("a Hugging Face model needs --feed FILE (texts to read its predictions on)")
     seqs = [suspect.encode(t) for t in texts]

@@ -79,32 +79,32 @@ class HFTokenizer:
         return str(self.hf.decode([int(i) for i in ids if int(i) != self.eos], skip_special_tokens=True))
 
 
-def load_hf(path: Path) -> tuple[Any, Any]:
-    """Model and tokenizer from a local folder; never downloads (``local_files_only``)."""
+def _transformers(path: Path) -> Any:
+    """The transformers module, once ``path`` is known to be a model folder."""
     try:
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-        from transformers.utils import logging as hf_logging
+        import transformers
     except ImportError:
         raise StillwatchError(f"{path} is a Hugging Face model: pip install 'stillwatch[lab]'") from None
     if not (Path(path) / "config.json").is_file():
         raise StillwatchError(f"{path}: not a Hugging Face model folder (no config.json)")
-    hf_logging.disable_progress_bar()  # its bars would interleave with --json output
-    tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True).eval()
+    return transformers
+
+
+def load_hf(path: Path) -> tuple[Any, Any]:
+    """Model and tokenizer from a local folder; never downloads (``local_files_only``)."""
+    tf = _transformers(path)
+    tf.utils.logging.disable_progress_bar()  # its bars would interleave with --json output
+    tok = tf.AutoTokenizer.from_pretrained(path, local_files_only=True)
+    model = tf.AutoModelForCausalLM.from_pretrained(path, local_files_only=True).eval()
     return model, tok
 
 
 def load_hf_tokenizer(path: Path) -> HFTokenizer:
     """A local model folder's tokenizer, with the width of the model's logits (its config's
     ``vocab_size``, which the green lists were drawn over; it may exceed the tokenizer's size)."""
-    try:
-        from transformers import AutoConfig, AutoTokenizer
-    except ImportError:
-        raise StillwatchError(f"{path} is a Hugging Face model: pip install 'stillwatch[lab]'") from None
-    if not (Path(path) / "config.json").is_file():
-        raise StillwatchError(f"{path}: not a Hugging Face model folder (no config.json)")
-    config = AutoConfig.from_pretrained(path, local_files_only=True)
-    return HFTokenizer(AutoTokenizer.from_pretrained(path, local_files_only=True), int(config.vocab_size))
+    tf = _transformers(path)
+    config = tf.AutoConfig.from_pretrained(path, local_files_only=True)
+    return HFTokenizer(tf.AutoTokenizer.from_pretrained(path, local_files_only=True), int(config.vocab_size))
 
 
 class HFTeacher:

@@ -209,10 +209,11 @@ def links_sql(pairs: str, kind_weights: str, cfg: LinkConfig) -> str:
     keep = float(cfg.keep_weight)
     top = int(cfg.max_partners)
     scored = f"""
-  SELECT p.kind, w.class, p.a, p.b, p.shared,
-         least(1.0, p.shared * 1.0 / least(p.nkeys_a, p.nkeys_b)) AS strength,
-         w.kind_weight * least(1.0, p.shared * 1.0 / least(p.nkeys_a, p.nkeys_b)) AS weight
-  FROM {pairs} p JOIN {kind_weights} w ON p.kind = w.kind"""
+  SELECT kind, class, a, b, shared, strength, kind_weight * strength AS weight FROM (
+    SELECT p.kind, w.class, p.a, p.b, p.shared, w.kind_weight,
+           least(1.0, p.shared * 1.0 / least(p.nkeys_a, p.nkeys_b)) AS strength
+    FROM {pairs} p JOIN {kind_weights} w ON p.kind = w.kind
+  ) s"""
     if top <= 0:
         return scored
     return f"""

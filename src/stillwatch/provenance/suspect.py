@@ -30,11 +30,24 @@ class LabSuspect:
         self.tok = lab_tokenizer(TinyGPT.tokenizer_name(path))
         self.vocab_size = self.tok.vocab_size
 
-    @property
-    def stories(self) -> bool:
+    def default_feed(self, n: int = 1000, seed: int = 424242) -> tuple[list[str], list[int]]:
+        """Fresh texts of the task this model was trained on, to read its predictions on, and
+        where each text's prompt ends (in tokens): stories for the word tokenizer, worked
+        solutions for the character one."""
         from stillwatch.lab.tokenizer import WordTokenizer
 
-        return isinstance(self.tok, WordTokenizer)
+        rng = np.random.default_rng(0)
+        if isinstance(self.tok, WordTokenizer):
+            from stillwatch.lab.story import sample_stories, write_story
+
+            stories = sample_stories(n, seed)
+            return ([s.prompt + " " + write_story(s, rng) for s in stories],
+                    [len(self.encode(s.prompt)) for s in stories])
+        from stillwatch.lab.task import answer_line, completion, reasoning, sample_problems
+
+        problems = sample_problems(n, 2, seed)
+        return ([p.prompt + completion(reasoning(p, rng), answer_line(p.answer)) for p in problems],
+                [len(self.encode(p.prompt)) for p in problems])
 
     def encode(self, text: str) -> list[int]:
         return self.tok.encode(text)
