@@ -93,6 +93,19 @@ def test_keys_held_by_the_same_accounts_count_once_each() -> None:
     assert tpl == {(f"m{i}", f"m{j}"): 4 if j < 3 else 3 for i in range(4) for j in range(i + 1, 4)}
 
 
+def test_a_big_set_held_through_several_keys_is_walked_by_one_ring() -> None:
+    # Two addresses shared by the same twenty accounts: one ring (each account to its next
+    # three), each of its pairs counted twice, not two rings sampling different pairs.
+    pop = Population()
+    for i in range(20):
+        pop.many(f"m{i:02d}", 2, client_ip=lambda j: f"192.0.2.{j + 1}")
+    cfg = LinkConfig(neighbours=3, max_key_share=1.0, max_partners=0)
+    ip = [r for r in LinkFinder(cfg).transform(DuckDBEngine(pop.connect())).to_pylist() if r["kind"] == "ip"]
+    assert len(ip) == 20 * 3
+    assert {r["shared"] for r in ip} == {2}
+    assert {r["strength"] for r in ip} == {1.0}
+
+
 def _crowd() -> Population:
     # ten accounts behind the same twenty addresses (heavy links), and a stranger that once
     # came through one of them among a hundred addresses of its own (faint links to all ten)

@@ -9,14 +9,15 @@ pytest.importorskip("sqlglot")
 
 from stillwatch.accounts.features import MODELS_SQL, ProfileOptions, profile_sql  # noqa: E402
 from stillwatch.campaigns.timing import sync_sql  # noqa: E402
-from stillwatch.links.pairs import LinkConfig, keys_sql, links_sql, pairs_sql  # noqa: E402
+from stillwatch.links.pairs import LinkConfig, ids_sql, keys_sql, links_sql, pairs_sql  # noqa: E402
 from stillwatch.spark.dialect import split_create, to_spark  # noqa: E402
 
 STAGE_SQL = {
     "profile": profile_sql("exchanges", "account", ProfileOptions()),
     "keys": keys_sql("exchanges", LinkConfig()),
-    "pairs": pairs_sql("sw_keys", 100, LinkConfig()),
-    "links": links_sql("sw_pairs_raw", "sw_kind_weights", LinkConfig()),
+    "ids": ids_sql("sw_keys"),
+    "pairs": pairs_sql("sw_keys", "sw_ids", 100, LinkConfig()),
+    "links": links_sql("sw_pairs_raw", "sw_ids", "sw_kind_weights", LinkConfig()),
     "sync": sync_sql("sw_grouped", "grp"),
 }
 

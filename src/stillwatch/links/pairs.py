@@ -109,13 +109,24 @@ def keys_sql(source: str, cfg: LinkConfig) -> str:
     )
 
 
-def pairs_sql(keys: str, accounts_total: int, cfg: LinkConfig) -> str:
-    """Per (a, b, kind): keys shared, and each side's number of keys of that kind."""
+def ids_sql(keys: str) -> str:
+    """A number for every account that holds a key, in the order of the names.
+
+    The pairing works on numbers: at 10M exchanges it moves hundreds of millions of rows,
+    and with names and keys as strings its spill passed 40 GB. Numbers follow the names'
+    order, so the smaller number is the smaller name.
+    """
+    return f"SELECT account, row_number() OVER (ORDER BY account) AS aid FROM (SELECT account FROM {keys} GROUP BY account) u"
+
+
+def pairs_sql(keys: str, ids: str, accounts_total: int, cfg: LinkConfig) -> str:
+    """Per (kind, a, b), as account numbers a < b: keys shared, and each side's keys of that kind."""
     cap = max(2, int(cfg.max_key_share * accounts_total))
     nb = int(cfg.neighbours)
     return f"""
 WITH per AS (
-  SELECT kind, account, count(*) AS nkeys FROM {keys} GROUP BY kind, account
+  SELECT k.kind, i.aid, count(*) AS nkeys FROM {keys} k JOIN {ids} i ON i.account = k.account
+  GROUP BY k.kind, i.aid
 ),
 -- Keys held by one account (most near-duplicate bands) link nobody: they are dropped by
 -- an aggregate, which spills, before the members of each shared key are paired.
@@ -129,22 +140,15 @@ shared AS (
 ),
 -- Keys with the same members link the same pairs: one near-duplicate prompt yields several
 -- LSH bands, and a hydra's template bank many templates, all held by one set of accounts
--- (at 1M exchanges 265k shared bands had 34k member sets). Where the ring pairs every
--- member with every other (at most {2 * nb + 1} members), the least key stands for its set,
--- counted ``copies`` times, so the pairs are walked once per set, not once per key; the
--- pairs and their counts are what they were. Bigger keys keep a ring each.
+-- (at 1M exchanges 265k shared bands had 34k member sets; at 10M, big bands' 31M
+-- memberships came from sets with 10M). The least key stands for its set, counted
+-- ``copies`` times, so the pairs are walked once per set, not once per key. A set of at
+-- most {2 * nb + 1} members is paired whole, so its pairs and counts are what they would
+-- be key by key. A bigger set is walked by one ring, in the order its least key gives:
+-- its copies add to the same pairs instead of each sampling others. Sets that differ by
+-- one member still get rings of their own, which keeps a hydra's graph well mixed.
 sets AS (
-  SELECT kind, min(key) AS key, size, count(*) AS copies FROM shared
-  WHERE size <= {2 * nb + 1} GROUP BY kind, size, fx, fy
-  UNION ALL
-  SELECT kind, key, size, 1 AS copies FROM shared WHERE size > {2 * nb + 1}
-),
--- The pairing works on numbers: at 10M exchanges it moves hundreds of millions of rows,
--- and with names and keys as strings its spill passed 40 GB. Account numbers follow the
--- names' order, so the smaller number is the smaller name.
-ids AS (
-  SELECT account, row_number() OVER (ORDER BY account) AS aid
-  FROM (SELECT account FROM per GROUP BY account) u
+  SELECT kind, min(key) AS key, size, count(*) AS copies FROM shared GROUP BY kind, size, fx, fy
 ),
 keyed AS (
   SELECT kind, key, size, copies, row_number() OVER (ORDER BY kind, key) AS kid FROM sets
@@ -153,15 +157,16 @@ grp AS (
   SELECT s.kind, s.kid, i.aid, s.size, s.copies, k.account, k.key
   FROM {keys} k
   JOIN keyed s ON k.kind = s.kind AND k.key = s.key
-  JOIN ids i ON i.account = k.account
+  JOIN {ids} i ON i.account = k.account
 ),
 -- A key of at most {2 * nb + 1} members pairs them all, which a self-join does without
 -- numbering anyone: most keys are such small sets, and numbering them took a window over
 -- every membership (47M rows at 10M exchanges).
 clique AS (
-  SELECT x.kind, x.aid AS a, y.aid AS b, x.copies
+  SELECT x.kind, x.aid AS a, y.aid AS b, sum(x.copies) AS shared
   FROM grp x JOIN grp y ON x.kid = y.kid AND x.aid < y.aid
   WHERE x.size <= {2 * nb + 1} AND y.size <= {2 * nb + 1}
+  GROUP BY x.kind, x.aid, y.aid
 ),
 big AS (
   SELECT kind, kid, aid, size, copies,
@@ -176,25 +181,29 @@ ring AS (
   SELECT g.kind, g.kid, g.aid, g.copies, (g.r - 1 + s.d) % g.size + 1 AS r2
   FROM big g CROSS JOIN steps s
 ),
+walked AS (
+  SELECT n.kind, least(n.aid, b.aid) AS a, greatest(n.aid, b.aid) AS b, sum(n.copies) AS shared
+  FROM ring n JOIN big b ON b.kid = n.kid AND b.r = n.r2
+  GROUP BY n.kind, least(n.aid, b.aid), greatest(n.aid, b.aid)
+),
+-- The two kinds of pairs are summed by a full join of their own sums: at 10M exchanges
+-- (100M pairs) DuckDB ran out of memory summing their UNION ALL at 1 GB and at 4 GB,
+-- while each sum and the join spill.
 hits AS (
-  SELECT kind, a, b, CAST(sum(copies) AS BIGINT) AS shared FROM (
-    SELECT kind, a, b, copies FROM clique
-    UNION ALL
-    SELECT n.kind, least(n.aid, b.aid) AS a, greatest(n.aid, b.aid) AS b, n.copies
-    FROM ring n JOIN big b ON b.kid = n.kid AND b.r = n.r2
-  ) u GROUP BY kind, a, b
+  SELECT coalesce(c.kind, w.kind) AS kind, coalesce(c.a, w.a) AS a, coalesce(c.b, w.b) AS b,
+         CAST(coalesce(c.shared, 0) + coalesce(w.shared, 0) AS BIGINT) AS shared
+  FROM clique c FULL OUTER JOIN walked w ON c.kind = w.kind AND c.a = w.a AND c.b = w.b
 )
-SELECT h.kind, ia.account AS a, ib.account AS b, h.shared, pa.nkeys AS nkeys_a, pb.nkeys AS nkeys_b
+SELECT h.kind, h.a, h.b, h.shared, pa.nkeys AS nkeys_a, pb.nkeys AS nkeys_b
 FROM hits h
-JOIN ids ia ON ia.aid = h.a
-JOIN ids ib ON ib.aid = h.b
-JOIN per pa ON pa.kind = h.kind AND pa.account = ia.account
-JOIN per pb ON pb.kind = h.kind AND pb.account = ib.account
+JOIN per pa ON pa.kind = h.kind AND pa.aid = h.a
+JOIN per pb ON pb.kind = h.kind AND pb.aid = h.b
 """
 
 
-def links_sql(pairs: str, kind_weights: str, cfg: LinkConfig) -> str:
-    """Each pair's strength and weight per kind, less the faint links nobody needs.
+def links_sql(pairs: str, ids: str, kind_weights: str, cfg: LinkConfig) -> str:
+    """Each pair's strength and weight per kind, less the faint links nobody needs; the
+    pairs' account numbers are named again at the end, once few are left.
 
     Overlap is relative to the smaller side: a small hydra account whose few prompts all
     match a big one is fully linked to it.
@@ -214,8 +223,11 @@ def links_sql(pairs: str, kind_weights: str, cfg: LinkConfig) -> str:
            least(1.0, p.shared * 1.0 / least(p.nkeys_a, p.nkeys_b)) AS strength
     FROM {pairs} p JOIN {kind_weights} w ON p.kind = w.kind
   ) s"""
+    named = f"""
+SELECT s.kind, s.class, ia.account AS a, ib.account AS b, s.shared, s.strength, s.weight
+FROM {{kept}} s JOIN {ids} ia ON ia.aid = s.a JOIN {ids} ib ON ib.aid = s.b"""
     if top <= 0:
-        return scored
+        return f"WITH scored AS ({scored}\n){named.format(kept='scored')}"
     return f"""
 WITH scored AS ({scored}
 ),
@@ -233,10 +245,11 @@ ranked AS (
 closest AS (
   SELECT kind, least(account, other) AS a, greatest(account, other) AS b FROM ranked
   WHERE rank <= {top} GROUP BY kind, least(account, other), greatest(account, other)
-)
-SELECT s.kind, s.class, s.a, s.b, s.shared, s.strength, s.weight
-FROM scored s LEFT JOIN closest c ON s.kind = c.kind AND s.a = c.a AND s.b = c.b
-WHERE s.weight >= {keep} OR c.a IS NOT NULL
+),
+kept AS (
+  SELECT s.* FROM scored s LEFT JOIN closest c ON s.kind = c.kind AND s.a = c.a AND s.b = c.b
+  WHERE s.weight >= {keep} OR c.a IS NOT NULL
+){named.format(kept='kept')}
 """
 
 
@@ -249,10 +262,15 @@ class LinkFinder:
     def transform(self, engine: Engine, source: str = "exchanges") -> pa.Table:
         """Columns: kind, class, a, b, shared, strength (0..1), weight."""
         engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_keys AS {keys_sql(source, self.config)}")
+        engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_ids AS {ids_sql('sw_keys')}")
         total = engine.sql(f"SELECT count(DISTINCT account) AS n FROM {source}")["n"][0].as_py()
         engine.execute(
-            f"CREATE OR REPLACE TEMP TABLE sw_pairs_raw AS {pairs_sql('sw_keys', int(total or 0), self.config)}"
+            f"CREATE OR REPLACE TEMP TABLE sw_pairs_raw AS "
+            f"{pairs_sql('sw_keys', 'sw_ids', int(total or 0), self.config)}"
         )
+        # The keys grow with the log (5M at 1M exchanges, 65M at 10M) and are done with:
+        # the ranking of the pairs and the graph stage need that memory.
+        engine.drop("sw_keys")
         weights = pa.table(
             {
                 "kind": list(self.config.weights),
@@ -261,9 +279,7 @@ class LinkFinder:
             }
         )
         engine.register("sw_kind_weights", weights)
-        links = engine.sql(links_sql("sw_pairs_raw", "sw_kind_weights", self.config))
-        # Both tables grow with the log (5M keys and 2.5M pairs at 1M exchanges) and nothing
-        # reads them again: the graph stage needs that memory.
-        engine.drop("sw_keys")
+        links = engine.sql(links_sql("sw_pairs_raw", "sw_ids", "sw_kind_weights", self.config))
         engine.drop("sw_pairs_raw")
+        engine.drop("sw_ids")
         return links
