@@ -132,3 +132,23 @@ def test_faint_links_beyond_each_accounts_strongest_are_dropped() -> None:
     }
     # x keeps its five strongest (ties by name); none of the ten ranks x in its own five
     assert sorted(r["a"] for r in kept if r["b"] == "x") == ["g0", "g1", "g2", "g3", "g4"]
+
+
+def test_a_kept_pairs_few_key_evidence_is_counted_exactly() -> None:
+    # Forty accounts share one system prompt (a ring samples its pairs); two of them also
+    # share a card. The ring does not make the card holders neighbours, but their pair is
+    # kept for the card, and its system prompt is then counted on it too.
+    pop = Population()
+    system = {"system_text": "You are the support agent of Example Corp. " * 2, "system_template_id": 9}
+    for i in range(40):
+        pop.many(f"s{i:02d}", 1, **system)
+    for name in ("s03", "s17"):
+        pop.many(name, 1, payment_fingerprint="card-1")
+
+    def pair_kinds(cfg: LinkConfig) -> dict[str, int]:
+        found = LinkFinder(cfg).transform(DuckDBEngine(pop.connect())).to_pylist()
+        return {r["kind"]: r["shared"] for r in found if (r["a"], r["b"]) == ("s03", "s17")}
+
+    sampled = LinkConfig(neighbours=3, max_key_share=1.0, exact_kinds=[])
+    assert pair_kinds(sampled) == {"pay": 1}
+    assert pair_kinds(LinkConfig(neighbours=3, max_key_share=1.0)) == {"pay": 1, "sys": 1}

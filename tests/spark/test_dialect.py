@@ -9,7 +9,7 @@ pytest.importorskip("sqlglot")
 
 from stillwatch.accounts.features import MODELS_SQL, ProfileOptions, profile_sql  # noqa: E402
 from stillwatch.campaigns.timing import sync_sql  # noqa: E402
-from stillwatch.links.pairs import LinkConfig, ids_sql, keys_sql, links_sql, pairs_sql  # noqa: E402
+from stillwatch.links.pairs import LinkConfig, few_sql, ids_sql, keys_sql, links_sql, pairs_sql  # noqa: E402
 from stillwatch.spark.dialect import split_create, to_spark  # noqa: E402
 
 STAGE_SQL = {
@@ -17,7 +17,8 @@ STAGE_SQL = {
     "keys": keys_sql("exchanges", LinkConfig()),
     "ids": ids_sql("sw_keys"),
     "pairs": pairs_sql("sw_keys", "sw_ids", 100, LinkConfig()),
-    "links": links_sql("sw_pairs_raw", "sw_ids", "sw_kind_weights", LinkConfig()),
+    "few": few_sql("sw_keys", "sw_ids", LinkConfig()),
+    "links": links_sql("sw_pairs_raw", "sw_ids", "sw_few", "sw_kind_weights", LinkConfig()),
     "sync": sync_sql("sw_grouped", "grp"),
 }
 

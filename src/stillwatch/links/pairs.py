@@ -57,6 +57,7 @@ class LinkConfig:
     born_bucket_minutes: int = 10
     max_partners: int = 100
     keep_weight: float = 0.05
+    exact_kinds: list[str] = field(default_factory=lambda: ["pay", "born", "sys", "client"])
     weights: dict[str, float] = field(
         default_factory=lambda: {
             "tpl": 0.15,
@@ -117,6 +118,13 @@ def ids_sql(keys: str) -> str:
     order, so the smaller number is the smaller name.
     """
     return f"SELECT account, row_number() OVER (ORDER BY account) AS aid FROM (SELECT account FROM {keys} GROUP BY account) u"
+
+
+def few_sql(keys: str, ids: str, cfg: LinkConfig) -> str:
+    """(kind, key, aid) for the kinds counted exactly on every kept pair (``exact_kinds``)."""
+    kinds = ", ".join(f"'{k}'" for k in cfg.exact_kinds) or "''"
+    return f"""SELECT k.kind, k.key, i.aid FROM {keys} k JOIN {ids} i ON i.account = k.account
+WHERE k.kind IN ({kinds})"""
 
 
 def pairs_sql(keys: str, ids: str, accounts_total: int, cfg: LinkConfig) -> str:
@@ -201,7 +209,7 @@ JOIN per pb ON pb.kind = h.kind AND pb.aid = h.b
 """
 
 
-def links_sql(pairs: str, ids: str, kind_weights: str, cfg: LinkConfig) -> str:
+def links_sql(pairs: str, ids: str, few: str, kind_weights: str, cfg: LinkConfig) -> str:
     """Each pair's strength and weight per kind, less the faint links nobody needs; the
     pairs' account numbers are named again at the end, once few are left.
 
@@ -214,6 +222,14 @@ def links_sql(pairs: str, ids: str, kind_weights: str, cfg: LinkConfig) -> str:
     kept if it weighs at least ``keep_weight`` (what the pairwise rules can see), or is
     one of the ``max_partners`` strongest of its kind for either account, so every account
     keeps its closest company in each kind of evidence. ``max_partners = 0`` keeps all.
+
+    A key shared by many accounts is walked by a ring in an order of its own, so each kind
+    links an account to its own handful of others; the campaign rules ask whether one pair
+    shares two classes of evidence (a card *and* a system prompt). In a 10,000-account
+    hydra two such handfuls rarely met: of 76k pairs linked by a card, 0.3% had their
+    shared system prompts found too. So for the kinds where an account holds few keys
+    (``exact_kinds``: cards, creation batches, system prompts, client fingerprints), every
+    kept pair's shared keys are counted exactly, a join of a few rows per pair.
     """
     keep = float(cfg.keep_weight)
     top = int(cfg.max_partners)
@@ -223,11 +239,32 @@ def links_sql(pairs: str, ids: str, kind_weights: str, cfg: LinkConfig) -> str:
            least(1.0, p.shared * 1.0 / least(p.nkeys_a, p.nkeys_b)) AS strength
     FROM {pairs} p JOIN {kind_weights} w ON p.kind = w.kind
   ) s"""
-    named = f"""
-SELECT s.kind, s.class, ia.account AS a, ib.account AS b, s.shared, s.strength, s.weight
-FROM {{kept}} s JOIN {ids} ia ON ia.aid = s.a JOIN {ids} ib ON ib.aid = s.b"""
+    kinds = ", ".join(f"'{k}'" for k in cfg.exact_kinds) or "''"
+    # the kept pairs, their exact counts for the few-key kinds, and their names
+    completed = f"""
+pair AS (SELECT a, b FROM kept GROUP BY a, b),
+per AS (SELECT kind, aid, count(*) AS nkeys FROM {few} GROUP BY kind, aid),
+exact AS (
+  SELECT x.kind, p.a, p.b, count(*) AS shared
+  FROM pair p JOIN {few} x ON x.aid = p.a JOIN {few} y ON y.aid = p.b AND y.kind = x.kind AND y.key = x.key
+  GROUP BY x.kind, p.a, p.b
+),
+final AS (
+  SELECT kind, class, a, b, shared, strength, weight FROM kept WHERE kind NOT IN ({kinds})
+  UNION ALL
+  SELECT kind, class, a, b, shared, strength, kind_weight * strength AS weight FROM (
+    SELECT e.kind, w.class, e.a, e.b, e.shared, w.kind_weight,
+           least(1.0, e.shared * 1.0 / least(pa.nkeys, pb.nkeys)) AS strength
+    FROM exact e
+    JOIN per pa ON pa.kind = e.kind AND pa.aid = e.a
+    JOIN per pb ON pb.kind = e.kind AND pb.aid = e.b
+    JOIN {kind_weights} w ON w.kind = e.kind
+  ) t
+)
+SELECT f.kind, f.class, ia.account AS a, ib.account AS b, f.shared, f.strength, f.weight
+FROM final f JOIN {ids} ia ON ia.aid = f.a JOIN {ids} ib ON ib.aid = f.b"""
     if top <= 0:
-        return f"WITH scored AS ({scored}\n){named.format(kept='scored')}"
+        return f"WITH scored AS ({scored}\n),\nkept AS (SELECT * FROM scored),{completed}"
     return f"""
 WITH scored AS ({scored}
 ),
@@ -249,7 +286,7 @@ closest AS (
 kept AS (
   SELECT s.* FROM scored s LEFT JOIN closest c ON s.kind = c.kind AND s.a = c.a AND s.b = c.b
   WHERE s.weight >= {keep} OR c.a IS NOT NULL
-){named.format(kept='kept')}
+),{completed}
 """
 
 
@@ -268,6 +305,7 @@ class LinkFinder:
             f"CREATE OR REPLACE TEMP TABLE sw_pairs_raw AS "
             f"{pairs_sql('sw_keys', 'sw_ids', int(total or 0), self.config)}"
         )
+        engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_few AS {few_sql('sw_keys', 'sw_ids', self.config)}")
         # The keys grow with the log (5M at 1M exchanges, 65M at 10M) and are done with:
         # the ranking of the pairs and the graph stage need that memory.
         engine.drop("sw_keys")
@@ -279,7 +317,8 @@ class LinkFinder:
             }
         )
         engine.register("sw_kind_weights", weights)
-        links = engine.sql(links_sql("sw_pairs_raw", "sw_ids", "sw_kind_weights", self.config))
+        links = engine.sql(links_sql("sw_pairs_raw", "sw_ids", "sw_few", "sw_kind_weights", self.config))
         engine.drop("sw_pairs_raw")
+        engine.drop("sw_few")
         engine.drop("sw_ids")
         return links
