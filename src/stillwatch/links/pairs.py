@@ -209,9 +209,8 @@ JOIN per pb ON pb.kind = h.kind AND pb.aid = h.b
 """
 
 
-def links_sql(pairs: str, ids: str, few: str, kind_weights: str, cfg: LinkConfig) -> str:
-    """Each pair's strength and weight per kind, less the faint links nobody needs; the
-    pairs' account numbers are named again at the end, once few are left.
+def kept_sql(pairs: str, kind_weights: str, cfg: LinkConfig) -> str:
+    """Each pair's strength and weight per kind, less the faint links nobody needs.
 
     Overlap is relative to the smaller side: a small hydra account whose few prompts all
     match a big one is fully linked to it.
@@ -222,14 +221,6 @@ def links_sql(pairs: str, ids: str, few: str, kind_weights: str, cfg: LinkConfig
     kept if it weighs at least ``keep_weight`` (what the pairwise rules can see), or is
     one of the ``max_partners`` strongest of its kind for either account, so every account
     keeps its closest company in each kind of evidence. ``max_partners = 0`` keeps all.
-
-    A key shared by many accounts is walked by a ring in an order of its own, so each kind
-    links an account to its own handful of others; the campaign rules ask whether one pair
-    shares two classes of evidence (a card *and* a system prompt). In a 10,000-account
-    hydra two such handfuls rarely met: of 76k pairs linked by a card, 0.3% had their
-    shared system prompts found too. So for the kinds where an account holds few keys
-    (``exact_kinds``: cards, creation batches, system prompts, client fingerprints), every
-    kept pair's shared keys are counted exactly, a join of a few rows per pair.
     """
     keep = float(cfg.keep_weight)
     top = int(cfg.max_partners)
@@ -239,32 +230,8 @@ def links_sql(pairs: str, ids: str, few: str, kind_weights: str, cfg: LinkConfig
            least(1.0, p.shared * 1.0 / least(p.nkeys_a, p.nkeys_b)) AS strength
     FROM {pairs} p JOIN {kind_weights} w ON p.kind = w.kind
   ) s"""
-    kinds = ", ".join(f"'{k}'" for k in cfg.exact_kinds) or "''"
-    # the kept pairs, their exact counts for the few-key kinds, and their names
-    completed = f"""
-pair AS (SELECT a, b FROM kept GROUP BY a, b),
-per AS (SELECT kind, aid, count(*) AS nkeys FROM {few} GROUP BY kind, aid),
-exact AS (
-  SELECT x.kind, p.a, p.b, count(*) AS shared
-  FROM pair p JOIN {few} x ON x.aid = p.a JOIN {few} y ON y.aid = p.b AND y.kind = x.kind AND y.key = x.key
-  GROUP BY x.kind, p.a, p.b
-),
-final AS (
-  SELECT kind, class, a, b, shared, strength, weight FROM kept WHERE kind NOT IN ({kinds})
-  UNION ALL
-  SELECT kind, class, a, b, shared, strength, kind_weight * strength AS weight FROM (
-    SELECT e.kind, w.class, e.a, e.b, e.shared, w.kind_weight,
-           least(1.0, e.shared * 1.0 / least(pa.nkeys, pb.nkeys)) AS strength
-    FROM exact e
-    JOIN per pa ON pa.kind = e.kind AND pa.aid = e.a
-    JOIN per pb ON pb.kind = e.kind AND pb.aid = e.b
-    JOIN {kind_weights} w ON w.kind = e.kind
-  ) t
-)
-SELECT f.kind, f.class, ia.account AS a, ib.account AS b, f.shared, f.strength, f.weight
-FROM final f JOIN {ids} ia ON ia.aid = f.a JOIN {ids} ib ON ib.aid = f.b"""
     if top <= 0:
-        return f"WITH scored AS ({scored}\n),\nkept AS (SELECT * FROM scored),{completed}"
+        return scored
     return f"""
 WITH scored AS ({scored}
 ),
@@ -282,11 +249,46 @@ ranked AS (
 closest AS (
   SELECT kind, least(account, other) AS a, greatest(account, other) AS b FROM ranked
   WHERE rank <= {top} GROUP BY kind, least(account, other), greatest(account, other)
+)
+SELECT s.* FROM scored s LEFT JOIN closest c ON s.kind = c.kind AND s.a = c.a AND s.b = c.b
+WHERE s.weight >= {keep} OR c.a IS NOT NULL
+"""
+
+
+def links_sql(kept: str, ids: str, few: str, kind_weights: str, cfg: LinkConfig) -> str:
+    """The kept links, with exact counts for the few-key kinds, and the accounts' names.
+
+    A key shared by many accounts is walked by a ring in an order of its own, so each kind
+    links an account to its own handful of others; the campaign rules ask whether one pair
+    shares two classes of evidence (a card *and* a system prompt). In a 10,000-account
+    hydra two such handfuls rarely met: of 76k pairs linked by a card, 0.3% had their
+    shared system prompts found too. So for the kinds where an account holds few keys
+    (``exact_kinds``: cards, creation batches, system prompts, client fingerprints), every
+    kept pair's shared keys are counted exactly, a join of a few rows per pair.
+    """
+    kinds = ", ".join(f"'{k}'" for k in cfg.exact_kinds) or "''"
+    return f"""
+WITH pair AS (SELECT a, b FROM {kept} GROUP BY a, b),
+per AS (SELECT kind, aid, count(*) AS nkeys FROM {few} GROUP BY kind, aid),
+exact AS (
+  SELECT x.kind, p.a, p.b, count(*) AS shared
+  FROM pair p JOIN {few} x ON x.aid = p.a JOIN {few} y ON y.aid = p.b AND y.kind = x.kind AND y.key = x.key
+  GROUP BY x.kind, p.a, p.b
 ),
-kept AS (
-  SELECT s.* FROM scored s LEFT JOIN closest c ON s.kind = c.kind AND s.a = c.a AND s.b = c.b
-  WHERE s.weight >= {keep} OR c.a IS NOT NULL
-),{completed}
+final AS (
+  SELECT kind, class, a, b, shared, strength, weight FROM {kept} WHERE kind NOT IN ({kinds})
+  UNION ALL
+  SELECT kind, class, a, b, shared, strength, kind_weight * strength AS weight FROM (
+    SELECT e.kind, w.class, e.a, e.b, e.shared, w.kind_weight,
+           least(1.0, e.shared * 1.0 / least(pa.nkeys, pb.nkeys)) AS strength
+    FROM exact e
+    JOIN per pa ON pa.kind = e.kind AND pa.aid = e.a
+    JOIN per pb ON pb.kind = e.kind AND pb.aid = e.b
+    JOIN {kind_weights} w ON w.kind = e.kind
+  ) t
+)
+SELECT f.kind, f.class, ia.account AS a, ib.account AS b, f.shared, f.strength, f.weight
+FROM final f JOIN {ids} ia ON ia.aid = f.a JOIN {ids} ib ON ib.aid = f.b
 """
 
 
@@ -317,8 +319,11 @@ class LinkFinder:
             }
         )
         engine.register("sw_kind_weights", weights)
-        links = engine.sql(links_sql("sw_pairs_raw", "sw_ids", "sw_few", "sw_kind_weights", self.config))
+        # Two statements, not one: at 10M exchanges the ranking and the exact counts in one
+        # query ran out of memory at 1 GB, while each passes once the 100M raw pairs are gone.
+        engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_kept AS {kept_sql('sw_pairs_raw', 'sw_kind_weights', self.config)}")
         engine.drop("sw_pairs_raw")
-        engine.drop("sw_few")
-        engine.drop("sw_ids")
+        links = engine.sql(links_sql("sw_kept", "sw_ids", "sw_few", "sw_kind_weights", self.config))
+        for name in ("sw_kept", "sw_few", "sw_ids"):
+            engine.drop(name)
         return links
