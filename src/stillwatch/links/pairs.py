@@ -117,14 +117,25 @@ def ids_sql(keys: str) -> str:
     and with names and keys as strings its spill passed 40 GB. Numbers follow the names'
     order, so the smaller number is the smaller name.
     """
-    return f"SELECT account, row_number() OVER (ORDER BY account) AS aid FROM (SELECT account FROM {keys} GROUP BY account) u"
+    return (
+        f"SELECT account, row_number() OVER (ORDER BY account) AS aid "
+        f"FROM (SELECT account FROM {keys} GROUP BY account) u"
+    )
+
+
+def _strength(shared: str, nkeys_a: str, nkeys_b: str) -> str:
+    """A link's strength: keys shared over the smaller side's keys, at most 1."""
+    return f"least(1.0, {shared} * 1.0 / least({nkeys_a}, {nkeys_b}))"
+
+
+def _exact_kinds(cfg: LinkConfig) -> str:
+    return ", ".join(f"'{k}'" for k in cfg.exact_kinds) or "''"
 
 
 def few_sql(keys: str, ids: str, cfg: LinkConfig) -> str:
     """(kind, key, aid) for the kinds counted exactly on every kept pair (``exact_kinds``)."""
-    kinds = ", ".join(f"'{k}'" for k in cfg.exact_kinds) or "''"
     return f"""SELECT k.kind, k.key, i.aid FROM {keys} k JOIN {ids} i ON i.account = k.account
-WHERE k.kind IN ({kinds})"""
+WHERE k.kind IN ({_exact_kinds(cfg)})"""
 
 
 def pairs_sql(keys: str, ids: str, accounts_total: int, cfg: LinkConfig) -> str:
@@ -227,7 +238,7 @@ def kept_sql(pairs: str, kind_weights: str, cfg: LinkConfig) -> str:
     scored = f"""
   SELECT kind, class, a, b, shared, strength, kind_weight * strength AS weight FROM (
     SELECT p.kind, w.class, p.a, p.b, p.shared, w.kind_weight,
-           least(1.0, p.shared * 1.0 / least(p.nkeys_a, p.nkeys_b)) AS strength
+           {_strength("p.shared", "p.nkeys_a", "p.nkeys_b")} AS strength
     FROM {pairs} p JOIN {kind_weights} w ON p.kind = w.kind
   ) s"""
     if top <= 0:
@@ -266,7 +277,7 @@ def links_sql(kept: str, ids: str, few: str, kind_weights: str, cfg: LinkConfig)
     (``exact_kinds``: cards, creation batches, system prompts, client fingerprints), every
     kept pair's shared keys are counted exactly, a join of a few rows per pair.
     """
-    kinds = ", ".join(f"'{k}'" for k in cfg.exact_kinds) or "''"
+    kinds = _exact_kinds(cfg)
     return f"""
 WITH pair AS (SELECT a, b FROM {kept} GROUP BY a, b),
 per AS (SELECT kind, aid, count(*) AS nkeys FROM {few} GROUP BY kind, aid),
@@ -280,7 +291,7 @@ final AS (
   UNION ALL
   SELECT kind, class, a, b, shared, strength, kind_weight * strength AS weight FROM (
     SELECT e.kind, w.class, e.a, e.b, e.shared, w.kind_weight,
-           least(1.0, e.shared * 1.0 / least(pa.nkeys, pb.nkeys)) AS strength
+           {_strength("e.shared", "pa.nkeys", "pb.nkeys")} AS strength
     FROM exact e
     JOIN per pa ON pa.kind = e.kind AND pa.aid = e.a
     JOIN per pb ON pb.kind = e.kind AND pb.aid = e.b
@@ -321,7 +332,8 @@ class LinkFinder:
         engine.register("sw_kind_weights", weights)
         # Two statements, not one: at 10M exchanges the ranking and the exact counts in one
         # query ran out of memory at 1 GB, while each passes once the 100M raw pairs are gone.
-        engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_kept AS {kept_sql('sw_pairs_raw', 'sw_kind_weights', self.config)}")
+        kept = kept_sql("sw_pairs_raw", "sw_kind_weights", self.config)
+        engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_kept AS {kept}")
         engine.drop("sw_pairs_raw")
         links = engine.sql(links_sql("sw_kept", "sw_ids", "sw_few", "sw_kind_weights", self.config))
         for name in ("sw_kept", "sw_few", "sw_ids"):
