@@ -152,3 +152,19 @@ def test_a_kept_pairs_few_key_evidence_is_counted_exactly() -> None:
     sampled = LinkConfig(neighbours=3, max_key_share=1.0, exact_kinds=[])
     assert pair_kinds(sampled) == {"pay": 1}
     assert pair_kinds(LinkConfig(neighbours=3, max_key_share=1.0)) == {"pay": 1, "sys": 1}
+
+
+def test_a_card_most_accounts_share_links_nobody_even_counted_exactly() -> None:
+    # Four of five accounts pay with one card (say, a reseller's): over max_key_share, it
+    # is no evidence, whether a ring samples it or the exact count looks at a kept pair
+    # (p and q are kept for an address only they share).
+    pop = Population()
+    for name in ("p", "q", "r", "s"):
+        pop.many(name, 1, payment_fingerprint="shared-card")
+    for name in ("p", "q"):
+        pop.many(name, 1, client_ip="203.0.113.7")
+    pop.many("t", 1, client_ip="198.51.100.1")
+    links = LinkFinder(LinkConfig(max_key_share=0.5)).transform(DuckDBEngine(pop.connect())).to_pylist()
+    found = {(r["kind"], r["a"], r["b"]) for r in links}
+    assert ("ip", "p", "q") in found
+    assert not any(kind == "pay" for kind, _, _ in found)

@@ -17,7 +17,7 @@ STAGE_SQL = {
     "keys": keys_sql("exchanges", LinkConfig()),
     "ids": ids_sql("sw_keys"),
     "pairs": pairs_sql("sw_keys", "sw_ids", 100, LinkConfig()),
-    "few": few_sql("sw_keys", "sw_ids", LinkConfig()),
+    "few": few_sql("sw_keys", "sw_ids", 100, LinkConfig()),
     "kept": kept_sql("sw_pairs_raw", "sw_kind_weights", LinkConfig()),
     "links": links_sql("sw_kept", "sw_ids", "sw_few", "sw_kind_weights", LinkConfig()),
     "sync": sync_sql("sw_grouped", "grp"),

@@ -132,9 +132,13 @@ def _exact_kinds(cfg: LinkConfig) -> str:
     return ", ".join(f"'{k}'" for k in cfg.exact_kinds) or "''"
 
 
-def few_sql(keys: str, ids: str, cfg: LinkConfig) -> str:
-    """(kind, key, aid) for the kinds counted exactly on every kept pair (``exact_kinds``)."""
-    return f"""SELECT k.kind, k.key, i.aid FROM {keys} k JOIN {ids} i ON i.account = k.account
+def few_sql(keys: str, ids: str, accounts_total: int, cfg: LinkConfig) -> str:
+    """(kind, key, aid, common) for the kinds counted exactly on every kept pair
+    (``exact_kinds``); ``common`` marks a key held by more than ``max_key_share`` of the
+    accounts, which links nobody here either, though it counts among an account's keys."""
+    cap = max(2, int(cfg.max_key_share * accounts_total))
+    return f"""SELECT k.kind, k.key, i.aid, count(*) OVER (PARTITION BY k.kind, k.key) > {cap} AS common
+FROM {keys} k JOIN {ids} i ON i.account = k.account
 WHERE k.kind IN ({_exact_kinds(cfg)})"""
 
 
@@ -284,6 +288,7 @@ per AS (SELECT kind, aid, count(*) AS nkeys FROM {few} GROUP BY kind, aid),
 exact AS (
   SELECT x.kind, p.a, p.b, count(*) AS shared
   FROM pair p JOIN {few} x ON x.aid = p.a JOIN {few} y ON y.aid = p.b AND y.kind = x.kind AND y.key = x.key
+  WHERE NOT x.common
   GROUP BY x.kind, p.a, p.b
 ),
 final AS (
@@ -318,7 +323,8 @@ class LinkFinder:
             f"CREATE OR REPLACE TEMP TABLE sw_pairs_raw AS "
             f"{pairs_sql('sw_keys', 'sw_ids', int(total or 0), self.config)}"
         )
-        engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_few AS {few_sql('sw_keys', 'sw_ids', self.config)}")
+        few = few_sql("sw_keys", "sw_ids", int(total or 0), self.config)
+        engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_few AS {few}")
         # The keys grow with the log (5M at 1M exchanges, 65M at 10M) and are done with:
         # the ranking of the pairs and the graph stage need that memory.
         engine.drop("sw_keys")
