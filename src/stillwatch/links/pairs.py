@@ -123,6 +123,11 @@ def ids_sql(keys: str) -> str:
     )
 
 
+def _key_cap(accounts_total: int, cfg: LinkConfig) -> int:
+    """The most accounts a key may have and still link them (``max_key_share``)."""
+    return max(2, int(cfg.max_key_share * accounts_total))
+
+
 def _strength(shared: str, nkeys_a: str, nkeys_b: str) -> str:
     """A link's strength: keys shared over the smaller side's keys, at most 1."""
     return f"least(1.0, {shared} * 1.0 / least({nkeys_a}, {nkeys_b}))"
@@ -136,7 +141,7 @@ def few_sql(keys: str, ids: str, accounts_total: int, cfg: LinkConfig) -> str:
     """(kind, key, aid, common) for the kinds counted exactly on every kept pair
     (``exact_kinds``); ``common`` marks a key held by more than ``max_key_share`` of the
     accounts, which links nobody here either, though it counts among an account's keys."""
-    cap = max(2, int(cfg.max_key_share * accounts_total))
+    cap = _key_cap(accounts_total, cfg)
     return f"""SELECT k.kind, k.key, i.aid, count(*) OVER (PARTITION BY k.kind, k.key) > {cap} AS common
 FROM {keys} k JOIN {ids} i ON i.account = k.account
 WHERE k.kind IN ({_exact_kinds(cfg)})"""
@@ -144,7 +149,7 @@ WHERE k.kind IN ({_exact_kinds(cfg)})"""
 
 def pairs_sql(keys: str, ids: str, accounts_total: int, cfg: LinkConfig) -> str:
     """Per (kind, a, b), as account numbers a < b: keys shared, and each side's keys of that kind."""
-    cap = max(2, int(cfg.max_key_share * accounts_total))
+    cap = _key_cap(accounts_total, cfg)
     nb = int(cfg.neighbours)
     return f"""
 WITH per AS (
@@ -318,12 +323,11 @@ class LinkFinder:
         """Columns: kind, class, a, b, shared, strength (0..1), weight."""
         engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_keys AS {keys_sql(source, self.config)}")
         engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_ids AS {ids_sql('sw_keys')}")
-        total = engine.sql(f"SELECT count(DISTINCT account) AS n FROM {source}")["n"][0].as_py()
+        total = int(engine.sql(f"SELECT count(DISTINCT account) AS n FROM {source}")["n"][0].as_py() or 0)
         engine.execute(
-            f"CREATE OR REPLACE TEMP TABLE sw_pairs_raw AS "
-            f"{pairs_sql('sw_keys', 'sw_ids', int(total or 0), self.config)}"
+            f"CREATE OR REPLACE TEMP TABLE sw_pairs_raw AS {pairs_sql('sw_keys', 'sw_ids', total, self.config)}"
         )
-        few = few_sql("sw_keys", "sw_ids", int(total or 0), self.config)
+        few = few_sql("sw_keys", "sw_ids", total, self.config)
         engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_few AS {few}")
         # The keys grow with the log (5M at 1M exchanges, 65M at 10M) and are done with:
         # the ranking of the pairs and the graph stage need that memory.
