@@ -11,16 +11,14 @@ from stillwatch.links.graph import Communities
 CLASS_KIND = {"infra": "ip", "client": "client", "content": "tpl"}
 
 
-def _communities(edges: dict[tuple[str, str], dict[str, float]]) -> Communities:
-    c = Communities()
-    for (a, b), weights in edges.items():
-        for x, y in ((a, b), (b, a)):
-            c.membership[x] = 0
-            c.edges.setdefault(x, {})[y] = {CLASS_KIND[k]: w for k, w in weights.items()}
-            inside = c.inside.setdefault(x, {})
-            for cls, w in weights.items():
-                inside[cls] = inside.get(cls, 0.0) + w
-    return c
+def _communities(
+    edges: dict[tuple[str, str], dict[str, float]],
+    shared: dict[tuple[str, str], dict[str, int]] | None = None,
+) -> Communities:
+    """Evidence per pair by class (one kind standing for each) or by kind itself."""
+    return Communities.from_pairs(
+        {pair: {CLASS_KIND.get(k, k): w for k, w in weights.items()} for pair, weights in edges.items()}, shared
+    )
 
 
 HARVEST = Assessment(abuse=0.0, harvest=0.4, reasons=[])
@@ -60,19 +58,14 @@ def test_abuse_groups_need_each_members_own_volume() -> None:
     assert [g.accounts for g in groups] == [["a"]]
 
 
-def _with_shared(c: Communities, pairs: dict[tuple[str, str], int], cid: int = 0) -> Communities:
-    """Add system-prompt links: each pair shares this many distinct system prompts."""
-    for (a, b), n in pairs.items():
-        for x, y in ((a, b), (b, a)):
-            c.membership[x] = cid
-            c.edges.setdefault(x, {}).setdefault(y, {})["sys"] = 0.6
-            c.shared.setdefault(x, {}).setdefault(y, {})["sys"] = n
-    return c
+def _with_shared(pairs: dict[tuple[str, str], int]) -> Communities:
+    """System-prompt links only: each pair shares this many distinct system prompts."""
+    return _communities({p: {"sys": 0.6} for p in pairs}, {p: {"sys": n} for p, n in pairs.items()})
 
 
 def test_a_bank_of_shared_system_prompts_joins_accounts_with_no_shared_infrastructure() -> None:
     ring = {("a", "b"): 12, ("b", "c"): 9, ("c", "d"): 15, ("d", "a"): 10}
-    comms = _with_shared(Communities(), ring)
+    comms = _with_shared(ring)
     groups = CampaignAssembler().groups(comms, dict.fromkeys("abcd", HARVEST), set())
     assert [g.accounts for g in groups] == [["a", "b", "c", "d"]]
 
@@ -80,14 +73,14 @@ def test_a_bank_of_shared_system_prompts_joins_accounts_with_no_shared_infrastru
 def test_one_popular_system_prompt_does_not_join_accounts() -> None:
     # Honest customers of one product (or a public prompt library) share one or two prompts.
     ring = {("a", "b"): 1, ("b", "c"): 2, ("c", "d"): 1, ("d", "a"): 2}
-    comms = _with_shared(Communities(), ring)
+    comms = _with_shared(ring)
     groups = CampaignAssembler().groups(comms, dict.fromkeys("abcd", HARVEST), set())
     assert groups == []
 
 
 def test_a_shared_prompt_bank_without_harvesting_does_not_join() -> None:
     idle = Assessment(abuse=0.0, harvest=0.05, reasons=[])
-    comms = _with_shared(Communities(), {("a", "b"): 20, ("b", "c"): 20})
+    comms = _with_shared({("a", "b"): 20, ("b", "c"): 20})
     groups = CampaignAssembler().groups(comms, dict.fromkeys("abc", idle), set())
     assert groups == []
 
@@ -112,11 +105,10 @@ def test_abusers_sharing_only_a_community_are_judged_alone() -> None:
 def test_a_shared_slash_24_alone_is_not_shared_infrastructure() -> None:
     # A home user whose ISP block also holds residential proxy exits, using the same SDK.
     hydra = {"infra": 1.0, "client": 1.0}
-    comms = _communities({("a", "b"): hydra, ("b", "c"): hydra, ("a", "c"): hydra})
-    for other in "abc":
-        comms.edges.setdefault("home", {})[other] = {"net": 0.075, "client": 0.3}
-        comms.edges[other]["home"] = {"net": 0.075, "client": 0.3}
-    comms.membership["home"] = 0
+    comms = _communities({
+        ("a", "b"): hydra, ("b", "c"): hydra, ("a", "c"): hydra,
+        **{("home", other): {"net": 0.075, "client": 0.3} for other in "abc"},
+    })
     groups = CampaignAssembler().groups(comms, dict.fromkeys(["a", "b", "c", "home"], HARVEST), set())
     assert [g.accounts for g in groups] == [["a", "b", "c"]]
 
@@ -134,18 +126,13 @@ def test_abusers_with_little_in_common_are_separate_operators() -> None:
     assert sorted(g.accounts for g in groups) == [["a", "b"], ["c", "d"], ["e"]]
 
 
-def _with_pay(comms: Communities, a: str, b: str, weight: float = 0.5) -> None:
-    for x, y in ((a, b), (b, a)):
-        comms.membership.setdefault(x, 0)
-        comms.edges.setdefault(x, {}).setdefault(y, {})["pay"] = weight
-
-
 def test_accounts_paying_with_an_abusers_card_join_it_when_they_harvest_themselves() -> None:
     loud = Assessment(abuse=0.9, harvest=0.0, reasons=[], abuse_prompts=50)
-    comms = _communities({})
-    _with_pay(comms, "abuser", "grader")
-    _with_pay(comms, "abuser", "idle")
-    _with_pay(comms, "grader", "rewriter")  # the card's other holders, one step further
+    card = {"pay": 0.5}
+    comms = _communities({
+        ("abuser", "grader"): card, ("abuser", "idle"): card,
+        ("grader", "rewriter"): card,  # the card's other holders, one step further
+    })
     assessments = {"abuser": loud, "grader": HARVEST, "rewriter": HARVEST,
                    "idle": Assessment(abuse=0.0, harvest=0.0, reasons=[])}
     assembler = CampaignAssembler()
@@ -165,8 +152,7 @@ def test_a_shared_address_with_an_abuser_is_not_enough_to_join() -> None:
 
 def test_an_authorized_paymate_never_joins() -> None:
     loud = Assessment(abuse=0.9, harvest=0.0, reasons=[], abuse_prompts=50)
-    comms = _communities({})
-    _with_pay(comms, "abuser", "partner")
+    comms = _communities({("abuser", "partner"): {"pay": 0.5}})
     groups = CampaignAssembler().groups(comms, {"abuser": loud, "partner": HARVEST}, {"partner"})
     assert [g.accounts for g in groups] == [["abuser"]]
 

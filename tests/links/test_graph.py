@@ -18,8 +18,9 @@ def test_shared_key_counts_are_kept_per_pair_and_kind() -> None:
         ("sys", "content", "a", "b", 12, 0.6),
         ("ip", "infra", "a", "b", 1, 0.3),
     ]))
-    assert comms.shared["a"]["b"] == {"sys": 12, "ip": 1}
-    assert comms.shared["b"]["a"]["sys"] == 12
+    assert comms.pair("a", "b") == ({"ip": 0.3, "sys": 0.6}, {"ip": 1, "sys": 12})
+    assert comms.pair("b", "a")[1]["sys"] == 12
+    assert comms.partners("b") == [("a", {"ip": 0.3, "sys": 0.6}, {"ip": 1, "sys": 12})]
 
 
 def test_edges_across_communities_are_kept_but_not_counted_inside() -> None:
@@ -29,5 +30,5 @@ def test_edges_across_communities_are_kept_but_not_counted_inside() -> None:
     rows.append(("tpl", "content", "c", "d", 1, 0.01))
     comms = LinkGraph(resolution=1.0).transform(_links(rows))
     assert comms.membership["c"] != comms.membership["d"]
-    assert comms.edges["c"]["d"] == {"tpl": 0.01}
-    assert "content" not in comms.inside["c"]
+    assert comms.pair("c", "d")[0] == {"tpl": 0.01}
+    assert [other for other, _, _ in comms.partners("c")] == ["a", "b", "d"]

@@ -121,7 +121,7 @@ class CampaignAssembler:
         c = self.config
         members = list(group.accounts)
         for acct in members:  # grows while it runs: a paymate's own card mates join too
-            for other, kinds in sorted(communities.edges.get(acct, {}).items()):
+            for other, kinds, _ in communities.partners(acct):
                 own = assessments.get(other)
                 if (
                     kinds.get("pay", 0.0) >= c.pair_class_min
@@ -155,7 +155,7 @@ class CampaignAssembler:
             return False
         return sum(w >= floor for w in weights.values()) >= 2
 
-    def _playbook(self, shared: dict[str, int]) -> bool:
+    def _playbook(self, kinds: dict[str, float], shared: dict[str, int]) -> bool:
         """One operator's prompt bank: several distinct system prompts in common.
 
         An operator that rotates its accounts through fresh addresses, its own cards and
@@ -166,10 +166,8 @@ class CampaignAssembler:
         traffic must show it)."""
         return shared.get("sys", 0) >= self.config.playbook_prompts
 
-    def _together(self, communities: Communities, acct: str, other: str) -> bool:
-        kinds = communities.edges.get(acct, {}).get(other, {})
-        shared = communities.shared.get(acct, {}).get(other, {})
-        return self._acts_with(kinds) or self._playbook(shared)
+    def _together(self, kinds: dict[str, float], shared: dict[str, int]) -> bool:
+        return self._acts_with(kinds) or self._playbook(kinds, shared)
 
     def _cohesive(self, members: list[str], communities: Communities) -> list[list[str]]:
         """The groups of members that act together, after peeling away the rest.
@@ -203,13 +201,11 @@ class CampaignAssembler:
             for acct in sorted(kept):
                 by_class: dict[str, float] = {}
                 paired = playbook = False
-                for other, kinds in communities.edges.get(acct, {}).items():
+                for other, kinds, shared in communities.partners(acct):
                     if other not in kept:
                         continue
                     paired = paired or self._acts_with(kinds)
-                    playbook = playbook or self._playbook(
-                        communities.shared.get(acct, {}).get(other, {})
-                    )
+                    playbook = playbook or self._playbook(kinds, shared)
                     class_weights(kinds, by_class)
                 spans = sum(w >= c.class_min_weight for w in by_class.values()) >= 2
                 if not ((paired and spans) or playbook):
@@ -217,7 +213,7 @@ class CampaignAssembler:
                     changed = True
         return kept
 
-    def _linked(self, communities: Communities, acct: str, other: str) -> bool:
+    def _linked(self, kinds: dict[str, float], shared: dict[str, int]) -> bool:
         """Evidence the two mostly share: most of one's addresses, cards, system prompts or
         templates are the other's too (strength = shared keys over the smaller side's).
 
@@ -226,7 +222,7 @@ class CampaignAssembler:
         overlaps; they must not make two operators one campaign. A /24 never counts.
         """
         floor = self.config.abuse_link_strength
-        for kind, w in communities.edges.get(acct, {}).get(other, {}).items():
+        for kind, w in kinds.items():
             full = self.link_weights.get(kind, 0.0)
             if kind != "net" and full > 0 and w / full >= floor:
                 return True
@@ -236,9 +232,9 @@ class CampaignAssembler:
         self,
         kept: set[str],
         communities: Communities,
-        related: Callable[[Communities, str, str], bool],
+        related: Callable[[dict[str, float], dict[str, int]], bool],
     ) -> list[list[str]]:
-        """The connected parts of the ``related`` relation among ``kept``."""
+        """The connected parts of ``kept`` under ``related`` (of a pair's evidence and shared keys)."""
         parts: list[list[str]] = []
         seen: set[str] = set()
         for start in sorted(kept):
@@ -249,8 +245,8 @@ class CampaignAssembler:
             while stack:
                 acct = stack.pop()
                 part.append(acct)
-                for other in communities.edges.get(acct, {}):
-                    if other in kept and other not in seen and related(communities, acct, other):
+                for other, kinds, shared in communities.partners(acct):
+                    if other in kept and other not in seen and related(kinds, shared):
                         seen.add(other)
                         stack.append(other)
             parts.append(sorted(part))
@@ -268,8 +264,7 @@ class CampaignAssembler:
         campaign's members but too light to join it."""
         self.related_.update(
             find_associates(
-                campaigns, communities, assessments, excluded, volumes, self.config,
-                lambda a, b: self._together(communities, a, b),
+                campaigns, communities, assessments, excluded, volumes, self.config, self._together,
             )
         )
 

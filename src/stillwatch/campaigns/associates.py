@@ -32,12 +32,12 @@ def find_associates(
     excluded: set[str],
     volumes: Mapping[str, int],
     config: CampaignConfig,
-    together: Callable[[str, str], bool],
+    together: Callable[[dict[str, float], dict[str, int]], bool],
 ) -> dict[str, Reason]:
     """account -> its ``campaign_associate`` reason, for accounts in no campaign."""
     member_of = {a: k.id for k in campaigns for a in k.accounts}
     out: dict[str, Reason] = {}
-    for acct in sorted(communities.edges):
+    for acct in communities.linked():
         if acct in member_of or acct in excluded or acct not in assessments:
             continue
         if volumes.get(acct, 0) < config.min_exchanges:
@@ -45,11 +45,11 @@ def find_associates(
         paired: dict[str, bool] = {}
         by_class: dict[str, dict[str, float]] = {}
         mates: dict[str, list[str]] = {}
-        for other, kinds in sorted(communities.edges[acct].items()):
+        for other, kinds, shared in communities.partners(acct):
             cid = member_of.get(other)
             if cid is None:
                 continue
-            paired[cid] = paired.get(cid, False) or together(acct, other)
+            paired[cid] = paired.get(cid, False) or together(kinds, shared)
             weights = by_class.setdefault(cid, {})
             for cls, w in class_weights(kinds).items():
                 # Faint overlaps are left out: a big campaign's members draw on public

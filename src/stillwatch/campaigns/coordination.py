@@ -87,7 +87,7 @@ def pair_counts(members: list[str], communities: Communities) -> dict[str, int]:
     inside = set(members)
     counts: dict[str, int] = {}
     for acct in members:
-        for other, kinds in communities.edges.get(acct, {}).items():
+        for other, kinds, _ in communities.partners(acct):
             if other in inside and acct < other:
                 for kind in kinds:
                     counts[kind] = counts.get(kind, 0) + 1

@@ -3,35 +3,59 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import igraph as ig
 import leidenalg
+import numpy as np
 import pyarrow as pa
+
+from stillwatch.links.edges import PairEvidence, Partner
 
 
 @dataclass
 class Communities:
-    """Community membership and, per member, how strongly it links inside its community.
+    """Community membership and every linked pair's evidence.
 
-    ``inside[account][cls]`` is the summed weight of the member's edges of evidence class
-    ``cls`` ("content", "infra", "client") to other members of the same community.
+    ``pairs`` holds every linked pair, inside a community or across two (campaigns merge
+    across community lines on these): read it through ``partners`` and ``pair``.
     """
 
     membership: dict[str, int] = field(default_factory=dict)
-    inside: dict[str, dict[str, float]] = field(default_factory=dict)
     neighbours: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
-    #: every linked pair, inside a community or across two: account -> other account ->
-    #: evidence kind -> weight (campaigns merge across community lines on these)
-    edges: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
-    #: keys shared, for the same pairs: account -> other account -> evidence kind -> distinct keys
-    shared: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    pairs: PairEvidence = field(default_factory=lambda: PairEvidence.from_pairs({}))
+
+    @classmethod
+    def from_pairs(
+        cls,
+        weights: Mapping[tuple[str, str], Mapping[str, float]],
+        shared: Mapping[tuple[str, str], Mapping[str, int]] | None = None,
+        membership: Mapping[str, int] | None = None,
+    ) -> Communities:
+        """Communities over hand-made evidence (tests, tools): every linked account in
+        community 0 unless ``membership`` says otherwise."""
+        pairs = PairEvidence.from_pairs(weights, shared)
+        member = {n: 0 for n in pairs.names} | dict(membership or {})
+        return cls(membership=member, pairs=pairs)
 
     def members(self) -> dict[int, list[str]]:
         out: dict[int, list[str]] = defaultdict(list)
         for account, cid in self.membership.items():
             out[cid].append(account)
         return {cid: sorted(accts) for cid, accts in out.items()}
+
+    def partners(self, account: str) -> list[Partner]:
+        """(other account, evidence kind -> weight, evidence kind -> shared keys) per partner,
+        in the partners' name order."""
+        return self.pairs.partners(account)
+
+    def pair(self, a: str, b: str) -> tuple[dict[str, float], dict[str, int]]:
+        return self.pairs.pair(a, b)
+
+    def linked(self) -> list[str]:
+        """Every account with a link, sorted."""
+        return self.pairs.accounts()
 
 
 class LinkGraph:
@@ -47,29 +71,14 @@ class LinkGraph:
         self.max_neighbours = max_neighbours
 
     def transform(self, links: pa.Table) -> Communities:
-        # Leiden's result depends on edge order: a fixed order makes it the same whichever
-        # engine produced the links, and in whatever order.
-        links = links.sort_by([("a", "ascending"), ("b", "ascending"), ("kind", "ascending")])
-        a = _names(links.column("a"))
-        b = _names(links.column("b"))
-        w = links.column("weight").to_pylist()
-        cls = _names(links.column("class"))
-        kind = _names(links.column("kind"))
-        count = (
-            links.column("shared").to_pylist()
-            if "shared" in links.column_names
-            else [1] * links.num_rows
-        )
-        pair_weight: dict[tuple[str, str], float] = defaultdict(float)
-        for x, y, wt in zip(a, b, w):
-            pair_weight[(x, y)] += float(wt)
-        names = sorted({n for pair in pair_weight for n in pair})
-        index = {n: i for i, n in enumerate(names)}
-        graph = ig.Graph(n=len(names), edges=[(index[x], index[y]) for x, y in pair_weight])
-        graph.es["weight"] = list(pair_weight.values())
-        result = Communities()
-        if not names:
+        pairs = PairEvidence.from_links(links)
+        result = Communities(pairs=pairs)
+        if not pairs.names:
             return result
+        # Leiden's result depends on edge order: pairs come sorted by their accounts' names,
+        # so it is the same whichever engine produced the links, and in whatever order.
+        graph = ig.Graph(n=len(pairs.names), edges=np.column_stack([pairs.a, pairs.b]).tolist())
+        graph.es["weight"] = pairs.total.tolist()
         partition = leidenalg.find_partition(
             graph,
             leidenalg.RBConfigurationVertexPartition,
@@ -77,51 +86,6 @@ class LinkGraph:
             resolution_parameter=self.resolution,
             seed=self.seed,
         )
-        result.membership = {n: int(partition.membership[index[n]]) for n in names}
-        # One evidence map per pair, shared by both directions (read-only downstream): the
-        # per-row work stays one dict update, whatever the number of communities.
-        by_pair: dict[tuple[str, str], dict[str, float]] = {}
-        counts: dict[tuple[str, str], dict[str, int]] = {}
-        inside: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        member = result.membership
-        for x, y, wt, c, k, m in zip(a, b, w, cls, kind, count):
-            pair = (x, y)
-            ev = by_pair.get(pair)
-            if ev is None:
-                ev = by_pair[pair] = {}
-                counts[pair] = {}
-            ev[k] = ev.get(k, 0.0) + float(wt)
-            counts[pair][k] = counts[pair].get(k, 0) + int(m)
-            if member[x] == member[y]:
-                inside[x][c] += float(wt)
-                inside[y][c] += float(wt)
-        edges: dict[str, dict[str, dict[str, float]]] = {}
-        shared: dict[str, dict[str, dict[str, int]]] = {}
-        for (x, y), ev in by_pair.items():
-            n = counts[(x, y)]
-            edges.setdefault(x, {})[y] = ev
-            edges.setdefault(y, {})[x] = ev
-            shared.setdefault(x, {})[y] = n
-            shared.setdefault(y, {})[x] = n
-        del by_pair, counts
-        result.inside = {n: dict(v) for n, v in inside.items()}
-        result.edges = edges
-        result.shared = shared
-        # each account's strongest partners by summed weight, read off the pair totals
-        result.neighbours = {
-            x: sorted(
-                ((y, pair_weight[(x, y)] if (x, y) in pair_weight else pair_weight[(y, x)]) for y in others),
-                key=lambda t: (-t[1], t[0]),
-            )[: self.max_neighbours]
-            for x, others in edges.items()
-        }
+        result.membership = dict(zip(pairs.names, map(int, partition.membership)))
+        result.neighbours = pairs.strongest(self.max_neighbours)
         return result
-
-
-def _names(column: pa.ChunkedArray) -> list[str]:
-    """The column as Python strings, one object per distinct value: an account's name
-    appears in thousands of links, and a string object per row took a third of the stage's
-    memory (1M exchanges: 540 -> 360 MB kept)."""
-    encoded = column.combine_chunks().dictionary_encode()
-    values = encoded.dictionary.to_pylist()
-    return [values[i] for i in encoded.indices.to_numpy(zero_copy_only=False)]

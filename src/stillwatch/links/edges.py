@@ -1,0 +1,179 @@
+"""Every linked pair's evidence, held in numpy arrays rather than Python objects.
+
+The campaign rules walk each account's partners many times, so the evidence must stay at
+hand; but at 10M exchanges a hydra's accounts make millions of linked pairs, and a dict
+per pair and kind cost about 1 KB a pair (10 GB). Here a pair costs a few dozen bytes:
+accounts are numbers, the links are rows sorted by pair, and an adjacency index (both
+directions) points from an account to its pairs. Dicts are built only for the account
+being looked at, and dropped after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+#: one partner: (other account, evidence kind -> summed weight, evidence kind -> shared keys)
+Partner = tuple[str, dict[str, float], dict[str, int]]
+
+
+class PairEvidence:
+    """The links of a scan, per pair of accounts, in both directions.
+
+    ``names`` are the linked accounts in sorted order; an account's number is its place
+    there. Built from a links table (``from_links``) or, in tests and tools, from plain
+    mappings (``from_pairs``).
+    """
+
+    def __init__(
+        self,
+        names: list[str],
+        kinds: list[str],
+        x: np.ndarray,
+        y: np.ndarray,
+        kind: np.ndarray,
+        weight: np.ndarray,
+        shared: np.ndarray,
+    ) -> None:
+        """One row per link: accounts ``x``, ``y`` (numbers into ``names``), the kind
+        (number into ``kinds``), its weight and its count of shared keys."""
+        self.names = names
+        self.kinds = kinds
+        self.index = {n: i for i, n in enumerate(names)}
+        n = len(names)
+        lo, hi = np.minimum(x, y).astype(np.int64), np.maximum(x, y).astype(np.int64)
+        key = lo * max(n, 1) + hi
+        order = np.lexsort((kind, key))
+        key, kind, weight, shared = key[order], kind[order], weight[order], shared[order]
+        # The same kind twice for one pair (two engines' partial rows) is summed.
+        first = np.ones(len(key), dtype=bool)
+        first[1:] = (key[1:] != key[:-1]) | (kind[1:] != kind[:-1])
+        starts = np.flatnonzero(first)
+        if len(starts) < len(key):
+            weight = np.add.reduceat(weight, starts)
+            shared = np.add.reduceat(shared, starts)
+            key, kind = key[starts], kind[starts]
+        new_pair = np.ones(len(key), dtype=bool)
+        new_pair[1:] = key[1:] != key[:-1]
+        pair_start = np.flatnonzero(new_pair)
+        #: per row: kind number, weight, shared keys; rows of pair p are row_ptr[p]:row_ptr[p + 1]
+        self.row_kind = kind.astype(np.int16)
+        self.row_weight = weight.astype(np.float64)
+        self.row_shared = shared.astype(np.int64)
+        self.row_ptr = np.append(pair_start, len(key)).astype(np.int64)
+        pair_key = key[pair_start]
+        #: per pair: its two accounts (a < b) and its summed weight
+        self.a = (pair_key // max(n, 1)).astype(np.int32)
+        self.b = (pair_key % max(n, 1)).astype(np.int32)
+        self.total = np.add.reduceat(self.row_weight, pair_start) if len(pair_start) else np.zeros(0)
+        src = np.concatenate([self.a, self.b])
+        dst = np.concatenate([self.b, self.a])
+        pid = np.concatenate([np.arange(len(self.a), dtype=np.int32)] * 2)
+        order = np.lexsort((dst, src))
+        #: adjacency: account i's partners are nbr[ptr[i]:ptr[i + 1]], through pairs pid[...]
+        self.nbr = dst[order]
+        self.pid = pid[order]
+        self.ptr = np.concatenate([[0], np.cumsum(np.bincount(src, minlength=n))]).astype(np.int64)
+
+    @classmethod
+    def from_links(cls, links: pa.Table) -> PairEvidence:
+        """From the links stage's table (columns a, b, kind, weight and, optionally, shared)."""
+        both = pa.chunked_array(links.column("a").chunks + links.column("b").chunks)
+        names = sorted(pc.unique(both).to_pylist())
+        lookup = pa.array(names, pa.string())
+        x = pc.index_in(links.column("a"), lookup).to_numpy()
+        y = pc.index_in(links.column("b"), lookup).to_numpy()
+        kinds = sorted(pc.unique(links.column("kind")).to_pylist())
+        kind = pc.index_in(links.column("kind"), pa.array(kinds, pa.string())).to_numpy()
+        weight = links.column("weight").to_numpy().astype(np.float64)
+        shared = (
+            links.column("shared").to_numpy().astype(np.int64)
+            if "shared" in links.column_names
+            else np.ones(links.num_rows, dtype=np.int64)
+        )
+        return cls(names, kinds, x, y, kind, weight, shared)
+
+    @classmethod
+    def from_pairs(
+        cls,
+        weights: Mapping[tuple[str, str], Mapping[str, float]],
+        shared: Mapping[tuple[str, str], Mapping[str, int]] | None = None,
+    ) -> PairEvidence:
+        """From ``(a, b) -> kind -> weight`` and, optionally, ``(a, b) -> kind -> shared keys``
+        (one key each where absent)."""
+        shared = shared or {}
+        rows = [
+            (a, b, k, w, shared.get((a, b), {}).get(k, shared.get((b, a), {}).get(k, 1)))
+            for (a, b), kinds in weights.items()
+            for k, w in kinds.items()
+        ]
+        names = sorted({n for a, b, *_ in rows for n in (a, b)})
+        kinds = sorted({r[2] for r in rows})
+        at, kat = {n: i for i, n in enumerate(names)}, {k: i for i, k in enumerate(kinds)}
+        return cls(
+            names,
+            kinds,
+            np.array([at[r[0]] for r in rows], dtype=np.int64),
+            np.array([at[r[1]] for r in rows], dtype=np.int64),
+            np.array([kat[r[2]] for r in rows], dtype=np.int64),
+            np.array([r[3] for r in rows], dtype=np.float64),
+            np.array([r[4] for r in rows], dtype=np.int64),
+        )
+
+    def __len__(self) -> int:
+        """The number of linked pairs."""
+        return len(self.a)
+
+    def accounts(self) -> list[str]:
+        """Every account with at least one link, sorted."""
+        return list(self.names)
+
+    def partners(self, account: str) -> list[Partner]:
+        """The account's linked partners, by name, each with its evidence and shared keys."""
+        i = self.index.get(account)
+        if i is None:
+            return []
+        lo, hi = int(self.ptr[i]), int(self.ptr[i + 1])
+        pids = self.pid[lo:hi]
+        starts, ends = self.row_ptr[pids], self.row_ptr[pids + 1]
+        counts = (ends - starts).tolist()
+        rows = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts) + np.arange(sum(counts))
+        kinds, weights, keys = self.row_kind[rows].tolist(), self.row_weight[rows].tolist(), self.row_shared[rows].tolist()
+        names, kind_names = self.names, self.kinds
+        out: list[Partner] = []
+        r = 0
+        for other, count in zip(self.nbr[lo:hi].tolist(), counts):
+            ev: dict[str, float] = {}
+            sh: dict[str, int] = {}
+            for j in range(r, r + count):
+                k = kind_names[kinds[j]]
+                ev[k] = weights[j]
+                sh[k] = keys[j]
+            r += count
+            out.append((names[other], ev, sh))
+        return out
+
+    def pair(self, a: str, b: str) -> tuple[dict[str, float], dict[str, int]]:
+        """One pair's evidence and shared keys (empty when the two are not linked)."""
+        for other, ev, sh in self.partners(a):
+            if other == b:
+                return ev, sh
+        return {}, {}
+
+    def strongest(self, limit: int) -> dict[str, list[tuple[str, float]]]:
+        """Each account's ``limit`` partners of highest summed weight (ties by name)."""
+        src = np.concatenate([self.a, self.b])
+        dst = np.concatenate([self.b, self.a])
+        total = np.concatenate([self.total, self.total])
+        order = np.lexsort((dst, -total, src))
+        src, dst, total = src[order], dst[order], total[order]
+        starts = self.ptr[:-1]
+        rank = np.arange(len(src)) - np.repeat(starts, np.diff(self.ptr))
+        keep = rank < limit
+        out: dict[str, list[tuple[str, float]]] = {}
+        for s, d, w in zip(src[keep].tolist(), dst[keep].tolist(), total[keep].tolist()):
+            out.setdefault(self.names[s], []).append((self.names[d], w))
+        return out
