@@ -111,6 +111,21 @@ def _population() -> Population:
 
     bank(list(accounts("bankop", 6)), 6, "op")
     bank(list(accounts("smallop", 3)), 6, "smallop")
+    # Heavy users of one public prompt library: each draws system prompts from the same
+    # twelve, from a home network and an org of its own, and one habit of heavy use (maximum
+    # reasoning effort). Many share six or more prompts; none is an operator.
+    for k, acct in enumerate(accounts("libuser", 30)):
+        pop.many(
+            acct,
+            60,
+            prompt=lambda i, a=acct: f"{a} works through chapter {i} of the course with the tutor",
+            system_text=lambda i, k=k: f"Public library persona {(i * 7 + k) % 12}: a patient tutor "
+            "who writes out every step of the derivation.",
+            system_template_id=lambda i, k=k: 9000 + (i * 7 + k) % 12,
+            reasoning_effort="high",
+            client_ip=f"100.77.{k}.9",
+            org=f"org-{acct}",
+        )
     # Customers of one product: the same single system prompt, heavy use, no common owner.
     for k, acct in enumerate(accounts("product", 6)):
         pop.many(
@@ -179,6 +194,14 @@ def test_a_shared_bank_of_system_prompts_is_one_campaign_without_shared_infrastr
     ids = {v[a].campaign for a in accounts("bankop", 6)}
     assert all(v[a].verdict == "campaign" for a in accounts("bankop", 6))
     assert len(ids) == 1
+
+
+def test_heavy_users_of_one_public_prompt_library_are_no_campaign(result) -> None:
+    # They act together by the playbook rule, but share no infrastructure, so their pooled
+    # traffic would need more than one habit of heavy use.
+    v = _verdicts(result)
+    assert all(v[a].verdict == "clear" for a in accounts("libuser", 30)), [
+        (a, v[a].verdict, [r.signal for r in v[a].reasons]) for a in accounts("libuser", 30)]
 
 
 def test_one_shared_product_prompt_does_not_convict(result) -> None:

@@ -125,11 +125,11 @@ class Scanner:
         graph = LinkGraph(cfg.graph.resolution, cfg.graph.seed)
         communities = timed("graph", lambda: graph.transform(links))
         assembler = CampaignAssembler(cfg.campaigns, cfg.links.weights)
-        groups = assembler.groups(communities, assessments, excluded)
+        groups = timed("groups", lambda: assembler.groups(communities, assessments, excluded))
         pooled = timed("pool", lambda: self._pool(engine, source, profiler, groups, cfg.campaigns))
         campaigns = assembler.decide(groups, pooled, scorer)
         volumes = {str(p["g"]): int(p["exchanges"]) for p in profiles}
-        assembler.associates(campaigns, communities, assessments, excluded, volumes)
+        timed("associates", lambda: assembler.associates(campaigns, communities, assessments, excluded, volumes))
         verdicts = VerdictPolicy(cfg.decisions).decide(
             profiles, assessments, campaigns, self.authorized, communities.neighbours,
             assembler.related_,

@@ -20,6 +20,7 @@ def profile(**overrides: object) -> dict:
         "single_turn": 0.5, "active_hours": 12, "hour_entropy": 0.7, "young_accounts": 0.0,
         "pivot_share": 0.0, "pivot_model": None, "first_seen": T, "account_created": T,
         "active_days": 10, "high_effort": 0.0, "distinct_ips": 2, "distinct_asns": 1,
+        "member_asns": 1,
     }
     base.update({f"cat_{c}": 0.0 for c in ALL_CATEGORIES})
     base["cat_general_chat"] = 1.0
@@ -42,7 +43,7 @@ CASES = [
     ({"active_hours": 24, "hour_entropy": 0.99}, "round_the_clock"),
     ({"young_accounts": 1.0}, "fresh_accounts"),
     ({"pivot_share": 0.6, "pivot_model": "m2"}, "model_pivot"),
-    ({"distinct_ips": 300, "distinct_asns": 80}, "address_rotation"),
+    ({"distinct_ips": 300, "distinct_asns": 80, "member_asns": 80}, "address_rotation"),
 ]
 
 
@@ -80,13 +81,13 @@ def test_harvesters_dominating_the_population_do_not_hide_their_concentration() 
 
 
 def test_a_proxy_customer_rotating_addresses_is_not_suspicious_on_that_alone() -> None:
-    a = SCORER.assess(profile(distinct_ips=40, distinct_asns=30))
+    a = SCORER.assess(profile(distinct_ips=40, distinct_asns=30, member_asns=30))
     assert [r.signal for r in a.reasons] == ["address_rotation"]
     assert a.score < 0.2  # below what it takes to join a coordinated group
 
 
 def test_a_few_networks_are_not_rotation() -> None:
-    assert SCORER.assess(profile(distinct_ips=12, distinct_asns=6)).reasons == []
+    assert SCORER.assess(profile(distinct_ips=12, distinct_asns=6, member_asns=6)).reasons == []
 
 
 def test_concentration_needs_bulk_volume() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from stillwatch.links.edges import PairEvidence
+from stillwatch.links.edges import PairEvidence, Partner
 
 
 def _links(rows: list[tuple[str, str, str, float, int]], shared: bool = True) -> pa.Table:
@@ -15,6 +15,10 @@ def _links(rows: list[tuple[str, str, str, float, int]], shared: bool = True) ->
     return pa.table(cols)
 
 
+def P(other: str, weights: dict, shared: dict) -> Partner:
+    return Partner(other, weights, shared)
+
+
 def test_a_pair_reads_the_same_from_either_side_whichever_way_its_rows_name_it() -> None:
     pairs = PairEvidence.from_links(_links([
         ("b", "a", "ip", 0.25, 1),   # one engine wrote it b-a, the other a-b
@@ -23,23 +27,23 @@ def test_a_pair_reads_the_same_from_either_side_whichever_way_its_rows_name_it()
     ]))
     assert len(pairs) == 2
     assert pairs.partners("a") == [
-        ("b", {"ip": 0.25, "sys": 0.5}, {"ip": 1, "sys": 7}),
-        ("c", {"tpl": 0.125}, {"tpl": 2}),
+        P("b", {"ip": 0.25, "sys": 0.5}, {"ip": 1, "sys": 7}),
+        P("c", {"tpl": 0.125}, {"tpl": 2}),
     ]
-    assert pairs.partners("b") == [("a", {"ip": 0.25, "sys": 0.5}, {"ip": 1, "sys": 7})]
-    assert pairs.pair("c", "a") == ({"tpl": 0.125}, {"tpl": 2})
-    assert pairs.pair("b", "c") == ({}, {})
+    assert pairs.partners("b") == [P("a", {"ip": 0.25, "sys": 0.5}, {"ip": 1, "sys": 7})]
+    assert pairs.pair("c", "a") == P("a", {"tpl": 0.125}, {"tpl": 2})
+    assert pairs.pair("b", "c") == P("c", {}, {})
     assert pairs.partners("nobody") == []
 
 
 def test_the_same_kind_twice_for_one_pair_is_summed() -> None:
     pairs = PairEvidence.from_links(_links([("a", "b", "ip", 0.25, 1), ("b", "a", "ip", 0.5, 2)]))
-    assert pairs.pair("a", "b") == ({"ip": 0.75}, {"ip": 3})
+    assert pairs.pair("a", "b")[1:3] == ({"ip": 0.75}, {"ip": 3})
 
 
 def test_without_a_shared_column_each_link_counts_one_key() -> None:
     pairs = PairEvidence.from_links(_links([("a", "b", "ip", 0.25, 9)], shared=False))
-    assert pairs.pair("a", "b")[1] == {"ip": 1}
+    assert pairs.pair("a", "b").shared == {"ip": 1}
 
 
 def test_strongest_partners_by_summed_weight_then_name() -> None:
@@ -58,3 +62,4 @@ def test_strongest_partners_by_summed_weight_then_name() -> None:
 def test_no_links_make_an_empty_store() -> None:
     pairs = PairEvidence.from_pairs({})
     assert len(pairs) == 0 and pairs.partners("a") == [] and pairs.strongest(3) == {}
+

@@ -18,9 +18,10 @@ def test_shared_key_counts_are_kept_per_pair_and_kind() -> None:
         ("sys", "content", "a", "b", 12, 0.6),
         ("ip", "infra", "a", "b", 1, 0.3),
     ]))
-    assert comms.pair("a", "b") == ({"ip": 0.3, "sys": 0.6}, {"ip": 1, "sys": 12})
-    assert comms.pair("b", "a")[1]["sys"] == 12
-    assert comms.partners("b") == [("a", {"ip": 0.3, "sys": 0.6}, {"ip": 1, "sys": 12})]
+    link = comms.pair("a", "b")
+    assert (link.weights, link.shared) == ({"ip": 0.3, "sys": 0.6}, {"ip": 1, "sys": 12})
+    assert comms.pair("b", "a").shared["sys"] == 12
+    assert [(p.other, p.shared) for p in comms.partners("b")] == [("a", {"ip": 1, "sys": 12})]
 
 
 def test_edges_across_communities_are_kept_but_not_counted_inside() -> None:
@@ -30,5 +31,5 @@ def test_edges_across_communities_are_kept_but_not_counted_inside() -> None:
     rows.append(("tpl", "content", "c", "d", 1, 0.01))
     comms = LinkGraph(resolution=1.0).transform(_links(rows))
     assert comms.membership["c"] != comms.membership["d"]
-    assert comms.pair("c", "d")[0] == {"tpl": 0.01}
-    assert [other for other, _, _ in comms.partners("c")] == ["a", "b", "d"]
+    assert comms.pair("c", "d").weights == {"tpl": 0.01}
+    assert [p.other for p in comms.partners("c")] == ["a", "b", "d"]

@@ -202,6 +202,10 @@ def single_turn(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Rea
     )
 
 
+def _each(p: Profile) -> str:
+    return f", each of its {int(p['accounts'])} accounts on average" if int(p["accounts"]) > 1 else ""
+
+
 def round_the_clock(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Reason | None:
     if (
         p["exchanges"] < c.round_clock_min_exchanges
@@ -212,9 +216,9 @@ def round_the_clock(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) ->
     return Reason(
         "round_the_clock",
         0.1,
-        f"active in {p['active_hours']} of 24 hours with a flat daily profile "
-        f"(entropy {p['hour_entropy']:.2f}); people sleep",
-        {"active_hours": int(p["active_hours"]), "entropy": round(float(p["hour_entropy"]), 3)},
+        f"active in {p['active_hours']:.0f} of 24 hours with a flat daily profile "
+        f"(entropy {p['hour_entropy']:.2f}){_each(p)}; people sleep",
+        {"active_hours": round(float(p["active_hours"]), 1), "entropy": round(float(p["hour_entropy"]), 3)},
     )
 
 
@@ -252,16 +256,19 @@ def address_rotation(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -
     # One customer's servers sit in one or two networks and a person's home in one; requests
     # arriving from dozens of autonomous systems are a rotating proxy pool, the hydra
     # networks' way of hiding many accounts' shared origin. Honest proxy customers rotate
-    # too, so this is supporting evidence only.
-    nets = int(p["distinct_asns"])
+    # too, so this is supporting evidence only. A group's members are counted each on its
+    # own: a hundred people at home come from a hundred networks between them.
+    nets = float(p["member_asns"])
     if p["exchanges"] < c.min_exchanges or nets < c.rotation_networks:
         return None
+    where = f"{int(p['distinct_ips'])} addresses in {int(p['distinct_asns'])} networks"
+    if int(p["accounts"]) > 1:
+        where += f", {nets:.0f} networks per account"
     return Reason(
         "address_rotation",
         0.15,
-        f"requests arrive from {int(p['distinct_ips'])} addresses in {nets} networks "
-        "(a rotating proxy pool)",
-        {"ips": int(p["distinct_ips"]), "networks": nets},
+        f"requests arrive from {where} (a rotating proxy pool)",
+        {"ips": int(p["distinct_ips"]), "networks": int(p["distinct_asns"]), "per_account": round(nets, 1)},
     )
 
 

@@ -66,7 +66,6 @@ base AS (
   count(DISTINCT org) AS orgs,
   sum(CASE WHEN org IS NULL THEN 1 ELSE 0 END) AS no_org_exchanges,
   count(DISTINCT CAST(time AS DATE)) AS active_days,
-  count(DISTINCT hour(time)) AS active_hours,
   sum(coalesce(input_tokens, 0)) AS input_tokens,
   sum(coalesce(output_tokens, 0)) AS output_tokens,
   sum(coalesce(reasoning_tokens, 0)) AS reasoning_tokens,
@@ -94,11 +93,17 @@ base AS (
   {_category_columns()}
   FROM x GROUP BY g
 ),
+-- Per member account, then over the group's members (weighted by their exchanges): the
+-- same as the account's own value for one account. A group's members are judged as
+-- accounts, not their sum: ten people in ten time zones cover the clock together and none
+-- alone, and each from their own home network.
 ages AS (
   SELECT g, avg(CASE WHEN created IS NOT NULL
                       AND epoch(first_use) - epoch(created) <= {opts.young_account_days} * 86400
-                     THEN 1.0 ELSE 0.0 END) AS young_accounts
-  FROM (SELECT g, account, min(time) AS first_use, min(account_created) AS created
+                     THEN 1.0 ELSE 0.0 END) AS young_accounts,
+         sum(n * asns) * 1.0 / sum(n) AS member_asns
+  FROM (SELECT g, account, min(time) AS first_use, min(account_created) AS created,
+               count(*) AS n, count(DISTINCT asn) AS asns
         FROM x GROUP BY g, account) t
   GROUP BY g
 ),
@@ -109,11 +114,14 @@ top_template AS (
   ) t GROUP BY g
 ),
 hours AS (
-  SELECT g, -sum(p * ln(p)) / ln(24.0) AS hour_entropy FROM (
-    SELECT g, hour(time) AS h,
-           count(*) * 1.0 / sum(count(*)) OVER (PARTITION BY g) AS p
-    FROM x GROUP BY g, hour(time)
-  ) t GROUP BY g
+  SELECT g, sum(n * entropy) / sum(n) AS hour_entropy, sum(n * active) * 1.0 / sum(n) AS active_hours
+  FROM (
+    SELECT g, account, sum(c) AS n, count(*) AS active, -sum(p * ln(p)) / ln(24.0) AS entropy FROM (
+      SELECT g, account, hour(time) AS h, count(*) AS c,
+             count(*) * 1.0 / sum(count(*)) OVER (PARTITION BY g, account) AS p
+      FROM x GROUP BY g, account, hour(time)
+    ) t GROUP BY g, account
+  ) m GROUP BY g
 ),
 gaps AS (
   SELECT g, avg(dt) AS gap_mean, stddev_pop(dt) AS gap_std FROM (
@@ -139,7 +147,9 @@ pivots AS (
 SELECT base.*,
   coalesce(top_template.top_template_count, 0) AS top_template_count,
   coalesce(ages.young_accounts, 0.0) AS young_accounts,
+  coalesce(ages.member_asns, 0.0) AS member_asns,
   coalesce(hours.hour_entropy, 0.0) AS hour_entropy,
+  coalesce(hours.active_hours, 0.0) AS active_hours,
   coalesce(gaps.gap_std / nullif(gaps.gap_mean, 0), 0.0) AS gap_cv,
   coalesce(pivots.pivot_share, 0.0) AS pivot_share,
   pivots.pivot_model AS pivot_model

@@ -316,6 +316,7 @@ class ProfileAccumulator:
             "distinct_templates": d["templates"],
             "distinct_ips": d["ips"],
             "distinct_asns": d["asns"],
+            "member_asns": d["asns"],
             "distinct_user_agents": d["user_agents"],
             "distinct_end_users": d["end_users"],
             "distinct_models": d["models"],

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 
 from stillwatch.accounts.evidence import Assessment
 from stillwatch.campaigns.group import Campaign, CampaignConfig
+from stillwatch.links.edges import Partner
 from stillwatch.links.graph import Communities
 from stillwatch.links.pairs import class_weights
 from stillwatch.types import Reason
@@ -32,7 +33,7 @@ def find_associates(
     excluded: set[str],
     volumes: Mapping[str, int],
     config: CampaignConfig,
-    together: Callable[[dict[str, float], dict[str, int]], bool],
+    together: Callable[[Partner], bool],
 ) -> dict[str, Reason]:
     """account -> its ``campaign_associate`` reason, for accounts in no campaign."""
     member_of = {a: k.id for k in campaigns for a in k.accounts}
@@ -45,11 +46,12 @@ def find_associates(
         paired: dict[str, bool] = {}
         by_class: dict[str, dict[str, float]] = {}
         mates: dict[str, list[str]] = {}
-        for other, kinds, shared in communities.partners(acct):
+        for link in communities.partners(acct):
+            other, kinds = link.other, link.weights
             cid = member_of.get(other)
             if cid is None:
                 continue
-            paired[cid] = paired.get(cid, False) or together(kinds, shared)
+            paired[cid] = paired.get(cid, False) or together(link)
             weights = by_class.setdefault(cid, {})
             for cls, w in class_weights(kinds).items():
                 # Faint overlaps are left out: a big campaign's members draw on public

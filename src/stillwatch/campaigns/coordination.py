@@ -31,13 +31,18 @@ def coordination_reasons(group: Group, profile: Mapping[str, Any], c: CampaignCo
     }
     seen = {k: v for k, v in classes.items() if v}
     if n >= 2 and group.linked:
+        weight = min(0.8, 0.3 + 0.5 * min(1.0, (n - 1) / 30))
+        detail = f"{group.linked} accounts act as one, linked by " + ", ".join(
+            f"{k} ({v} pairs)" for k, v in seen.items()
+        )
+        if not shares_infrastructure(group):
+            detail += "; no shared infrastructure"
         reasons.append(
             Reason(
                 # a handful of linked accounts is related; a hydra needs min_accounts
                 "linked_accounts" if n >= min_accounts else "related_accounts",
-                min(0.8, 0.3 + 0.5 * min(1.0, (n - 1) / 30)),
-                f"{group.linked} accounts act as one, linked by "
-                + ", ".join(f"{k} ({v} pairs)" for k, v in seen.items()),
+                weight,
+                detail,
                 {"accounts": n, "links": seen},
             )
         )
@@ -82,13 +87,19 @@ def coordination_reasons(group: Group, profile: Mapping[str, Any], c: CampaignCo
     return reasons
 
 
+def shares_infrastructure(group: Group) -> bool:
+    """Whether the members share addresses, cards or sign-up batches, enough to span the
+    group: a few such pairs in a big group are chance (a /24 never counts)."""
+    return 2 * sum(group.kinds.get(k, 0) for k in ("ip", "pay", "born")) >= len(group.accounts)
+
+
 def pair_counts(members: list[str], communities: Communities) -> dict[str, int]:
     """Linked pairs per evidence kind among the group's own members."""
     inside = set(members)
     counts: dict[str, int] = {}
     for acct in members:
-        for other, kinds, _ in communities.partners(acct):
-            if other in inside and acct < other:
-                for kind in kinds:
+        for link in communities.partners(acct):
+            if link.other in inside and acct < link.other:
+                for kind in link.weights:
                     counts[kind] = counts.get(kind, 0) + 1
     return counts

@@ -19,10 +19,11 @@ class CampaignConfig:
     min_accounts: int = 5
     class_min_weight: float = 0.3
     pair_class_min: float = 0.05
-    playbook_prompts: int = 3
+    playbook_prompts: int = 6
     member_behaviour: float = 0.2
     coordination_threshold: float = 0.3
     harvest_threshold: float = 0.3
+    practice_harvest: float = 0.45
     campaign_threshold: float = 0.7
     abuse_threshold: float = 0.5
     abuse_min_prompts: int = 20

@@ -11,13 +11,21 @@ being looked at, and dropped after.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-#: one partner: (other account, evidence kind -> summed weight, evidence kind -> shared keys)
-Partner = tuple[str, dict[str, float], dict[str, int]]
+
+class Partner(NamedTuple):
+    """One linked partner of an account, and the evidence of the pair, per kind."""
+
+    other: str
+    #: summed link weight
+    weights: dict[str, float]
+    #: distinct keys the two share
+    shared: dict[str, int]
 
 
 class PairEvidence:
@@ -106,7 +114,7 @@ class PairEvidence:
         (one key each where absent)."""
         shared = shared or {}
         rows = [
-            (a, b, k, w, shared.get((a, b), {}).get(k, shared.get((b, a), {}).get(k, 1)))
+            (a, b, k, w, shared.get((a, b), {}).get(k, 1))
             for (a, b), kinds in weights.items()
             for k, w in kinds.items()
         ]
@@ -153,15 +161,15 @@ class PairEvidence:
                 ev[k] = weights[j]
                 sh[k] = keys[j]
             r += count
-            out.append((names[other], ev, sh))
+            out.append(Partner(names[other], ev, sh))
         return out
 
-    def pair(self, a: str, b: str) -> tuple[dict[str, float], dict[str, int]]:
-        """One pair's evidence and shared keys (empty when the two are not linked)."""
-        for other, ev, sh in self.partners(a):
-            if other == b:
-                return ev, sh
-        return {}, {}
+    def pair(self, a: str, b: str) -> Partner:
+        """One pair's evidence (empty when the two are not linked)."""
+        for partner in self.partners(a):
+            if partner.other == b:
+                return partner
+        return Partner(b, {}, {})
 
     def strongest(self, limit: int) -> dict[str, list[tuple[str, float]]]:
         """Each account's ``limit`` partners of highest summed weight (ties by name)."""

@@ -46,11 +46,10 @@ class Communities:
         return {cid: sorted(accts) for cid, accts in out.items()}
 
     def partners(self, account: str) -> list[Partner]:
-        """(other account, evidence kind -> weight, evidence kind -> shared keys) per partner,
-        in the partners' name order."""
+        """The account's partners and each pair's evidence, in the partners' name order."""
         return self.pairs.partners(account)
 
-    def pair(self, a: str, b: str) -> tuple[dict[str, float], dict[str, int]]:
+    def pair(self, a: str, b: str) -> Partner:
         return self.pairs.pair(a, b)
 
     def linked(self) -> list[str]:
