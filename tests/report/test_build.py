@@ -67,3 +67,20 @@ def test_without_a_store_the_report_still_builds(loaded: Results, tmp_path: Path
 
 def test_cost_scales_with_price() -> None:
     assert cost(3_000_000, 1.5) == pytest.approx(4.5)
+
+
+def test_a_campaigns_links_are_summed_per_pair_whichever_way_a_row_names_it(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from stillwatch.report.build import _edges
+
+    links = pa.table({
+        "kind": ["ip", "sys", "tpl", "ip"],
+        "class": ["infra", "content", "content", "infra"],
+        "a": ["m1", "m2", "m1", "x"],
+        "b": ["m2", "m1", "out", "y"],   # x-y touches no member
+        "weight": [0.25, 0.5, 0.125, 1.0],
+    })
+    results = Results(tmp_path, [], [], {}, links)
+    assert _edges(results, {"m1", "m2"}) == {("m1", "m2"): (0.75, "content"), ("m1", "out"): (0.125, "content")}
+    assert _edges(results, {"nobody"}) == {}

@@ -306,7 +306,7 @@ class CampaignAssembler:
             # Accounts that share only what they do (system prompts, prompts, one SDK's
             # settings) may be a community of practice: heavy users of one public prompt
             # library. Their group needs clearer harvesting than any one habit of heavy use
-            # shows, which a group sharing addresses, cards or sign-up batches does not.
+            # shows; a group that also shares addresses, cards or sign-up batches needs some.
             if shares_infrastructure(group):
                 harvested = behaviour.harvest >= c.harvest_threshold
             else:

@@ -8,6 +8,7 @@ accounts is one join, not a giant ``IN`` list.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +45,14 @@ def _utc(t: dt.datetime) -> dt.datetime:
 
 
 class ExchangeStore:
-    """The scan's DuckDB store opened read-only; ``available`` is False when it cannot be."""
+    """The scan's DuckDB store opened read-only, its queries held to ``memory_limit`` (spilling to a
+    temporary folder); ``available`` is False when it cannot be opened."""
 
-    def __init__(self, path: Path | None, source: str = "exchanges") -> None:
+    def __init__(self, path: Path | None, source: str = "exchanges", memory_limit: str = "1GB") -> None:
         self.path = path
         self.source = source
         self.con: duckdb.DuckDBPyConnection | None = None
+        self._spill: tempfile.TemporaryDirectory[str] | None = None
         self.problem = ""
         if path is None:
             self.problem = "the results do not name the store the scan read"
@@ -65,6 +68,12 @@ class ExchangeStore:
                 self.problem = f"{path}: no table {source!r}"
                 self.con.close()
                 self.con = None
+            else:
+                # The scan's own bound: at 10M exchanges a campaign's timeline reads millions
+                # of rows, and DuckDB's default (most of the machine's memory) took gigabytes.
+                self._spill = tempfile.TemporaryDirectory(prefix="stillwatch-report-")
+                self.con.execute(f"SET memory_limit = '{memory_limit}'")
+                self.con.execute(f"SET temp_directory = '{self._spill.name}'")
         self.columns: set[str] = set()
         if self.con is not None:
             rows = self.con.execute(f"DESCRIBE {source}").fetchall()
@@ -78,6 +87,9 @@ class ExchangeStore:
         if self.con is not None:
             self.con.close()
             self.con = None
+        if self._spill is not None:
+            self._spill.cleanup()
+            self._spill = None
 
     def __enter__(self) -> ExchangeStore:
         return self
