@@ -141,6 +141,8 @@ def command(
             raise click.UsageError("give LOG files to scan, or --db naming an existing store")
         result = _on_duckdb(logs, config, allowed, db_path, fmt, console)
     paths = write_results(result, out_dir, db=db_path, config=config, engine=engine)
+    # The links are in links.parquet now; at 10M they are a gigabyte the report needs back.
+    result.links = None
     if importlib.util.find_spec("matplotlib") is not None:
         from stillwatch.report import write_report
 
