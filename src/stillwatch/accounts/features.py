@@ -97,7 +97,7 @@ base AS (
 -- same as the account's own value for one account. A group's members are judged as
 -- accounts, not their sum: ten people in ten time zones cover the clock together and none
 -- alone, and each from their own home network.
-ages AS (
+members AS (
   SELECT g, avg(CASE WHEN created IS NOT NULL
                       AND epoch(first_use) - epoch(created) <= {opts.young_account_days} * 86400
                      THEN 1.0 ELSE 0.0 END) AS young_accounts,
@@ -146,15 +146,15 @@ pivots AS (
 )
 SELECT base.*,
   coalesce(top_template.top_template_count, 0) AS top_template_count,
-  coalesce(ages.young_accounts, 0.0) AS young_accounts,
-  coalesce(ages.member_asns, 0.0) AS member_asns,
+  coalesce(members.young_accounts, 0.0) AS young_accounts,
+  coalesce(members.member_asns, 0.0) AS member_asns,
   coalesce(hours.hour_entropy, 0.0) AS hour_entropy,
   coalesce(hours.active_hours, 0.0) AS active_hours,
   coalesce(gaps.gap_std / nullif(gaps.gap_mean, 0), 0.0) AS gap_cv,
   coalesce(pivots.pivot_share, 0.0) AS pivot_share,
   pivots.pivot_model AS pivot_model
 FROM base
-LEFT JOIN ages USING (g)
+LEFT JOIN members USING (g)
 LEFT JOIN top_template USING (g)
 LEFT JOIN hours USING (g)
 LEFT JOIN gaps USING (g)

@@ -313,13 +313,13 @@ class CampaignAssembler:
                 harvested = behaviour.harvest > c.practice_harvest
             # Coordinated harvesting needs three things at once: several customers' accounts
             # acting as one, harvesting in their pooled traffic, and enough of both together.
-            coordinated = (
-                len(group.accounts) >= c.min_accounts
-                and many_customers
+            harvesting_together = (
+                many_customers
                 and coordination_score >= c.coordination_threshold
                 and harvested
                 and noisy_or([coordination_score, behaviour.harvest]) >= c.campaign_threshold
             )
+            coordinated = harvesting_together and len(group.accounts) >= c.min_accounts
             # A few jailbreak attempts are not a campaign: abuse convicts at volume only.
             abusive = (
                 behaviour.abuse >= c.abuse_threshold
@@ -330,12 +330,7 @@ class CampaignAssembler:
                 # Everything but the head count: a lead for an analyst, never a conviction.
                 # (Weaker groups are not leads: classmates behind one campus NAT share an
                 # address and an assignment and show a little harvest-like use.)
-                if (
-                    many_customers
-                    and coordination_score >= c.coordination_threshold
-                    and harvested
-                    and noisy_or([coordination_score, behaviour.harvest]) >= c.campaign_threshold
-                ):
+                if harvesting_together:
                     self._relate(group, behaviour, coordination_score)
                 continue
             reasons = sort_reasons(behaviour.reasons + coordination)

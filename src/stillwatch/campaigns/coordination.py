@@ -12,7 +12,11 @@ from typing import Any
 
 from stillwatch.campaigns.group import CampaignConfig, Group
 from stillwatch.links.graph import Communities
+from stillwatch.links.pairs import KIND_CLASS
 from stillwatch.types import Reason
+
+#: the infrastructure kinds one operator's accounts share (a /24 is a neighbourhood)
+SHARED_INFRA = tuple(k for k, cls in KIND_CLASS.items() if cls == "infra" and k != "net")
 
 
 def coordination_reasons(group: Group, profile: Mapping[str, Any], c: CampaignConfig) -> list[Reason]:
@@ -90,7 +94,7 @@ def coordination_reasons(group: Group, profile: Mapping[str, Any], c: CampaignCo
 def shares_infrastructure(group: Group) -> bool:
     """Whether the members share addresses, cards or sign-up batches, enough to span the
     group: a few such pairs in a big group are chance (a /24 never counts)."""
-    return 2 * sum(group.kinds.get(k, 0) for k in ("ip", "pay", "born")) >= len(group.accounts)
+    return 2 * sum(group.kinds.get(k, 0) for k in SHARED_INFRA) >= len(group.accounts)
 
 
 def pair_counts(members: list[str], communities: Communities) -> dict[str, int]:
