@@ -26,3 +26,15 @@ def test_runs_stay_logarithmic() -> None:
     for i in range(1000):
         runs.add(np.arange(i * 10, i * 10 + 10, dtype=np.uint64))
     assert len(runs._runs) <= 11 and len(runs) == 10_000 and runs.nbytes == 80_000
+
+
+def test_runs_are_capped_so_no_merge_copies_the_whole_set(monkeypatch) -> None:
+    monkeypatch.setattr("stillwatch.ingest.ids.MAX_RUN", 64)
+    runs = HashRuns()
+    runs.add(np.arange(1000, 1300, dtype=np.uint64)[::-1])  # one large add is split too
+    for i in range(100):
+        runs.add(np.arange(i * 10, i * 10 + 10, dtype=np.uint64))
+    assert all(len(run) <= 64 for run in runs._runs)
+    assert len(runs) == 1300 and len(runs._runs) <= 1300 // 32 + 8
+    assert all((np.diff(run.astype(np.int64)) > 0).all() for run in runs._runs)
+    assert runs.contains(np.array([0, 999, 1000, 1299, 1300], dtype=np.uint64)).tolist() == [True] * 4 + [False]

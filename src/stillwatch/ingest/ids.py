@@ -10,8 +10,12 @@ binary searches, so dedupe is O(n log n) overall and memory is 8 bytes per store
 whatever the size of the log being read.
 
 The runs are kept like a binary counter (merge while the newest run is at least as long as
-the one before), so there are O(log n) of them. A hash match only says "probably stored":
-the store confirms such ids exactly against the table before dropping anything.
+the one before), so there are O(log n) of them, up to ``MAX_RUN`` hashes each: past that,
+runs are no longer merged, so no merge copies more than a few megabytes. Merging every run
+into one cost a copy of the whole set at each power of two: at 4M stored ids, numpy's
+``union1d`` (a hash table since numpy 2.3) took 5 s and 340 MB. A hash match only says
+"probably stored": the store confirms such ids exactly against the table before dropping
+anything.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ import numpy as np
 import numpy.typing as npt
 
 Hashes = npt.NDArray[np.uint64]
+
+#: Hashes per run at most (8 MB): a lookup searches each run, about one run per million ids.
+MAX_RUN = 1 << 20
 
 
 class HashRuns:
@@ -45,13 +52,16 @@ class HashRuns:
 
     def add(self, hashes: Hashes) -> None:
         """Add hashes (any order, duplicates allowed)."""
-        if len(hashes) == 0:
-            return
-        self._runs.append(np.unique(hashes))
-        while len(self._runs) > 1 and len(self._runs[-1]) >= len(self._runs[-2]):
-            newer = self._runs.pop()
-            older = self._runs.pop()
-            self._runs.append(np.union1d(older, newer))
+        fresh = _sorted_unique(np.asarray(hashes, dtype=np.uint64))
+        for start in range(0, len(fresh), MAX_RUN):
+            self._push(fresh[start : start + MAX_RUN])
+
+    def _push(self, run: Hashes) -> None:
+        runs = self._runs
+        runs.append(run)
+        while len(runs) > 1 and len(runs[-2]) <= len(runs[-1]) and len(runs[-2]) + len(runs[-1]) <= MAX_RUN:
+            newer = runs.pop()
+            runs.append(_sorted_unique(np.concatenate((runs.pop(), newer))))
 
     def contains(self, hashes: Hashes) -> npt.NDArray[np.bool_]:
         """For each hash, whether it was added before."""
@@ -61,3 +71,15 @@ class HashRuns:
             at[at == len(run)] = 0
             found |= run[at] == hashes
         return found
+
+
+def _sorted_unique(values: Hashes) -> Hashes:
+    """``values`` sorted, each once. By sorting: numpy's ``unique`` hashes large arrays,
+    slower and hungrier than a sort (which merges two sorted runs in one pass)."""
+    if len(values) < 2:
+        return np.sort(values)
+    ordered = np.sort(values, kind="stable")
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered if keep.all() else ordered[keep]
