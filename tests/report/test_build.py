@@ -72,7 +72,7 @@ def test_cost_scales_with_price() -> None:
 def test_a_campaigns_links_are_summed_per_pair_whichever_way_a_row_names_it(tmp_path: Path) -> None:
     import pyarrow as pa
 
-    from stillwatch.report.build import _edges
+    from stillwatch.report.build import _links
 
     links = pa.table({
         "kind": ["ip", "sys", "tpl", "ip"],
@@ -82,5 +82,10 @@ def test_a_campaigns_links_are_summed_per_pair_whichever_way_a_row_names_it(tmp_
         "weight": [0.25, 0.5, 0.125, 1.0],
     })
     results = Results(tmp_path, [], [], {}, links)
-    assert _edges(results, {"m1", "m2"}) == {("m1", "m2"): (0.75, "content"), ("m1", "out"): (0.125, "content")}
-    assert _edges(results, {"nobody"}) == {}
+    strength, edges = _links(results, {"m1", "m2"}, max_nodes=10)
+    assert edges == {("m1", "m2"): (0.75, "content"), ("m1", "out"): (0.125, "content")}
+    assert strength == {"m1": 0.875, "m2": 0.75, "out": 0.125}
+    assert _links(results, {"nobody"}, max_nodes=10) == ({}, {})
+    # only the most linked accounts are drawn; the strength still counts every link
+    strength, edges = _links(results, {"m1", "m2"}, max_nodes=2)
+    assert edges == {("m1", "m2"): (0.75, "content")} and strength["out"] == 0.125

@@ -22,6 +22,7 @@ from stillwatch.report.results import VERDICT_ACTION, Results
 from stillwatch.report.text import shorten
 
 VERDICT_ORDER = ("campaign", "suspicious", "clear", "authorized")
+EdgeMap = dict[tuple[str, str], tuple[float, str]]
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class ReportOptions:
     top_accounts: int = 3
     top_reasons: int = 5
     max_rows: int = 200
+    graph_nodes: int = 250
 
 
 def cost(tokens: int, price_per_mtok: float) -> float:
@@ -60,19 +62,30 @@ def _techniques(tactics: list[str], atlas: list[str]) -> list[dict[str, Any]]:
     return [{"id": t, "name": atlas_name(t), "url": atlas_url(t), "evidence": why.get(t, [])} for t in ids]
 
 
-def _edges(results: Results, members: set[str]) -> dict[tuple[str, str], tuple[float, str]]:
-    """Links touching the campaign, summed per pair, with the class of the strongest one.
+def _links(results: Results, members: set[str], max_nodes: int) -> tuple[dict[str, float], EdgeMap]:
+    """The campaign's link picture, worked out by Arrow: each account's summed link weight
+    (members and the accounts they link to outside), and the links among the ``max_nodes``
+    most linked of them, summed per pair, with the class of the strongest one.
 
-    Filtered and summed by Arrow: at 10M exchanges the links among flagged accounts run to
-    millions of rows, and a Python dict per row, for each campaign, took gigabytes.
+    At 10M exchanges the links among flagged accounts run to millions of rows: a Python
+    object per row, or even per linked pair, took gigabytes; only the drawn pairs become
+    Python values.
     """
     if results.links is None or results.links.num_rows == 0:
-        return {}
+        return {}, {}
     t = results.links.select(["class", "a", "b", "weight"])
     inside = pa.array(sorted(members), pa.string())
     t = t.filter(pc.or_(pc.is_in(t["a"], value_set=inside), pc.is_in(t["b"], value_set=inside)))
     if t.num_rows == 0:
-        return {}
+        return {}, {}
+    ends = pa.concat_tables([
+        t.select(["a", "weight"]).rename_columns(["account", "weight"]),
+        t.select(["b", "weight"]).rename_columns(["account", "weight"]),
+    ])
+    summed = ends.group_by("account", use_threads=False).aggregate([("weight", "sum")])
+    strength = dict(zip(summed["account"].to_pylist(), summed["weight_sum"].to_pylist(), strict=True))
+    drawn = pa.array(plots.most_linked(members, strength, max_nodes), pa.string())
+    t = t.filter(pc.and_(pc.is_in(t["a"], value_set=drawn), pc.is_in(t["b"], value_set=drawn)))
     first = pc.less_equal(t["a"], t["b"])
     t = pa.table({
         "lo": pc.if_else(first, t["a"], t["b"]),
@@ -83,13 +96,15 @@ def _edges(results: Results, members: set[str]) -> dict[tuple[str, str], tuple[f
     # the strongest link's class first in each pair (ties: the alphabetically first class)
     t = t.sort_by([("lo", "ascending"), ("hi", "ascending"), ("weight", "descending"), ("class", "ascending")])
     pairs = t.group_by(["lo", "hi"], use_threads=False).aggregate([("weight", "sum"), ("class", "first")])
-    return {
+    edges = {
         (lo, hi): (w, cls)
         for lo, hi, w, cls in zip(
             pairs["lo"].to_pylist(), pairs["hi"].to_pylist(),
             pairs["weight_sum"].to_pylist(), pairs["class_first"].to_pylist(),
+            strict=True,
         )
     }
+    return strength, edges
 
 
 def _dossier(c: dict[str, Any], results: Results, store: ExchangeStore, opt: ReportOptions) -> dict[str, Any]:
@@ -104,11 +119,14 @@ def _dossier(c: dict[str, Any], results: Results, store: ExchangeStore, opt: Rep
         label = f"other {len(rest):,} accounts"
         groups[label] = rest
         order.append(label)
-    edges = _edges(results, set(members))
-    size = {a: float(results.by_account.get(a, {}).get("exchanges", 1)) for a in {n for e in edges for n in e} | set(members)}
+    strength, edges = _links(results, set(members), opt.graph_nodes)
+
+    def size(account: str) -> float:
+        return float(results.by_account.get(account, {}).get("exchanges", 1))
+
     # a lone account with no links has no graph worth drawing
     graph, n_nodes, n_edges = (
-        plots.account_graph(members, edges, results.verdict_of, lambda a: size.get(a, 1.0))
+        plots.account_graph(members, edges, results.verdict_of, size, max_nodes=opt.graph_nodes, strength=strength)
         if edges
         else ("", len(members), 0)
     )
@@ -120,7 +138,7 @@ def _dossier(c: dict[str, Any], results: Results, store: ExchangeStore, opt: Rep
         ]
         reasons.append({**r, "examples": examples})
     tokens = int(c.get("output_tokens", 0)) + int(c.get("reasoning_tokens", 0))
-    linked_outside = sorted({n for e in edges for n in e} - set(members))
+    linked_outside = sorted(set(strength) - set(members))
     return {
         **c,
         "n_accounts": len(members),

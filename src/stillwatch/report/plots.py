@@ -11,7 +11,7 @@ import base64
 import datetime as dt
 import io
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import igraph as ig
 import matplotlib
@@ -93,6 +93,11 @@ def capabilities(shares: Mapping[str, float]) -> str:
         return to_data_uri(fig)
 
 
+def most_linked(members: Iterable[str], strength: Mapping[str, float], limit: int) -> list[str]:
+    """Members and linked accounts, the most linked first (ties by name), at most ``limit``."""
+    return sorted(set(members) | set(strength), key=lambda n: (-strength.get(n, 0.0), n))[:limit]
+
+
 def account_graph(
     members: Sequence[str],
     edges: Mapping[tuple[str, str], tuple[float, str]],
@@ -100,17 +105,22 @@ def account_graph(
     size_of: Callable[[str], float],
     max_nodes: int = 250,
     seed: int = 7,
+    strength: Mapping[str, float] | None = None,
 ) -> tuple[str, int, int]:
     """The linked accounts as a node-link picture: colour = verdict, edge colour = evidence class.
 
     ``edges`` maps an account pair to (summed weight, strongest class). Returns the picture
-    and the numbers of nodes and edges drawn (large groups keep their most linked accounts).
+    and the numbers of nodes and edges drawn (large groups keep their ``max_nodes`` most
+    linked accounts, by ``strength`` where the caller summed it over more links than it
+    passes, else by ``edges``).
     """
-    strength: dict[str, float] = defaultdict(float)
-    for (a, b), (w, _) in edges.items():
-        strength[a] += w
-        strength[b] += w
-    nodes = sorted(set(members) | set(strength), key=lambda n: (-strength.get(n, 0.0), n))[:max_nodes]
+    if strength is None:
+        summed: dict[str, float] = defaultdict(float)
+        for (a, b), (w, _) in edges.items():
+            summed[a] += w
+            summed[b] += w
+        strength = summed
+    nodes = most_linked(members, strength, max_nodes)
     index = {n: i for i, n in enumerate(nodes)}
     kept = [(a, b, w, c) for (a, b), (w, c) in sorted(edges.items()) if a in index and b in index]
     graph = ig.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b, _, _ in kept])
