@@ -13,9 +13,8 @@ The runs are kept like a binary counter (merge while the newest run is at least 
 the one before), so there are O(log n) of them, up to ``MAX_RUN`` hashes each: past that,
 runs are no longer merged, so no merge copies more than a few megabytes. Merging every run
 into one cost a copy of the whole set at each power of two: at 4M stored ids, numpy's
-``union1d`` (a hash table since numpy 2.3) took 5 s and 340 MB. A hash match only says
-"probably stored": the store confirms such ids exactly against the table before dropping
-anything.
+``union1d`` took 5 s and 340 MB. A hash match only says "probably stored": the store
+confirms such ids exactly against the table before dropping anything.
 """
 
 from __future__ import annotations
@@ -74,8 +73,8 @@ class HashRuns:
 
 
 def _sorted_unique(values: Hashes) -> Hashes:
-    """``values`` sorted, each once. By sorting: numpy's ``unique`` hashes large arrays,
-    slower and hungrier than a sort (which merges two sorted runs in one pass)."""
+    """``values`` sorted, each once. A stable sort merges two sorted runs in one pass:
+    for two runs of 2M hashes it took 0.03 s where numpy's ``unique`` took 4.6 s."""
     if len(values) < 2:
         return np.sort(values)
     ordered = np.sort(values, kind="stable")
