@@ -94,3 +94,14 @@ def test_scans_run_under_a_memory_limit_and_spill_beside_the_store(db: Path) -> 
         after = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     assert limit.startswith("286") and after == before  # 300 MB is 286 MiB
     assert spill == f"{db}.tmp"
+
+
+def test_a_read_only_store_spills_to_a_temporary_folder_it_removes(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    with Store(db) as store:
+        store.write(_batch("e1"))
+    reader = Store(db, read_only=True)
+    spill = Path(reader.connection.execute("SELECT current_setting('temp_directory')").fetchall()[0][0])
+    assert spill.is_dir() and tmp_path not in spill.parents
+    reader.close()
+    assert not spill.exists()

@@ -21,6 +21,7 @@ simulated log's store about a quarter the size while inserting no slower.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -74,13 +75,17 @@ class Store:
     def __init__(self, path: str | Path = "stillwatch.duckdb", *, read_only: bool = False, commit_rows: int = COMMIT_ROWS) -> None:
         self.path = str(path)
         self.commit_rows = commit_rows
+        self._spill: tempfile.TemporaryDirectory[str] | None = None
         options = "READ_ONLY" if read_only else f"ROW_GROUP_SIZE {ROW_GROUP_ROWS}"
         quoted = self.path.replace("'", "''")
         try:
             self.connection = duckdb.connect()
             self.connection.execute("SET enable_progress_bar = false")
-            if not read_only and self.path != ":memory:":
-                # Where queries larger than memory spill; DuckDB fixes it at first use.
+            # Where queries larger than memory spill; DuckDB fixes it at first use. A reader
+            # may not write beside the store, and DuckDB's default is the working directory.
+            if read_only:
+                self._spill = spill_to_temporary(self.connection)
+            elif self.path != ":memory:":
                 spill = f"{self.path}.tmp".replace("'", "''")
                 self.connection.execute(f"SET temp_directory = '{spill}'")
             self.connection.execute(f"ATTACH '{quoted}' AS store ({options})")
@@ -134,7 +139,8 @@ class Store:
     @contextmanager
     def scanning(self, memory_limit: str = "1GB") -> Iterator[None]:
         """Settings for the scan's queries: at most ``memory_limit``, spilling the rest to
-        ``<store>.tmp``, and no promise of row order, which lets aggregates stream."""
+        ``<store>.tmp`` (a temporary folder when read-only), and no promise of row order,
+        which lets aggregates stream."""
         con = self.connection
         con.execute(f"SET memory_limit = '{memory_limit}'")
         con.execute("SET preserve_insertion_order = false")
@@ -250,6 +256,8 @@ class Store:
             self.commit()
         finally:
             self.connection.close()
+            if self._spill is not None:
+                self._spill.cleanup()
 
     def __enter__(self) -> Store:
         return self
@@ -265,6 +273,14 @@ class Store:
             self.commit()
         except StillwatchError:
             self._abort()
+
+
+def spill_to_temporary(con: duckdb.DuckDBPyConnection) -> tempfile.TemporaryDirectory[str]:
+    """Send ``con``'s spill files to a new temporary folder; the caller cleans it up."""
+    folder = tempfile.TemporaryDirectory(prefix="stillwatch-spill-")
+    quoted = folder.name.replace("'", "''")
+    con.execute(f"SET temp_directory = '{quoted}'")
+    return folder
 
 
 def _first_in_batch(batch: pa.RecordBatch | pa.Table, hashes: np.ndarray) -> np.ndarray:

@@ -126,7 +126,7 @@ def _dossier(c: dict[str, Any], results: Results, store: ExchangeStore, opt: Rep
 
     # a lone account with no links has no graph worth drawing
     graph, n_nodes, n_edges = (
-        plots.account_graph(members, edges, results.verdict_of, size, max_nodes=opt.graph_nodes, strength=strength)
+        plots.account_graph(members, edges, results.verdict_of, size, strength, max_nodes=opt.graph_nodes)
         if edges
         else ("", len(members), 0)
     )

@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from stillwatch.errors import StillwatchError
+from stillwatch.ingest.store import spill_to_temporary
 
 #: How to pick an exchange that illustrates a reason: (needed column, WHERE, ORDER BY).
 EXAMPLE_QUERIES: dict[str, tuple[str | None, str, str]] = {
@@ -71,9 +72,8 @@ class ExchangeStore:
             else:
                 # The scan's own bound: at 10M exchanges a campaign's timeline reads millions
                 # of rows, and DuckDB's default (most of the machine's memory) took gigabytes.
-                self._spill = tempfile.TemporaryDirectory(prefix="stillwatch-report-")
+                self._spill = spill_to_temporary(self.con)
                 self.con.execute(f"SET memory_limit = '{memory_limit}'")
-                self.con.execute(f"SET temp_directory = '{self._spill.name}'")
         self.columns: set[str] = set()
         if self.con is not None:
             rows = self.con.execute(f"DESCRIBE {source}").fetchall()

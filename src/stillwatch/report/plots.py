@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import igraph as ig
@@ -103,23 +102,17 @@ def account_graph(
     edges: Mapping[tuple[str, str], tuple[float, str]],
     verdict_of: Callable[[str], str],
     size_of: Callable[[str], float],
+    strength: Mapping[str, float],
     max_nodes: int = 250,
     seed: int = 7,
-    strength: Mapping[str, float] | None = None,
 ) -> tuple[str, int, int]:
     """The linked accounts as a node-link picture: colour = verdict, edge colour = evidence class.
 
-    ``edges`` maps an account pair to (summed weight, strongest class). Returns the picture
-    and the numbers of nodes and edges drawn (large groups keep their ``max_nodes`` most
-    linked accounts, by ``strength`` where the caller summed it over more links than it
-    passes, else by ``edges``).
+    ``edges`` maps an account pair to (summed weight, strongest class); ``strength`` is each
+    account's summed link weight, over all its links, not only those drawn. Returns the
+    picture and the numbers of nodes and edges drawn (large groups keep their ``max_nodes``
+    most linked accounts).
     """
-    if strength is None:
-        summed: dict[str, float] = defaultdict(float)
-        for (a, b), (w, _) in edges.items():
-            summed[a] += w
-            summed[b] += w
-        strength = summed
     nodes = most_linked(members, strength, max_nodes)
     index = {n: i for i, n in enumerate(nodes)}
     kept = [(a, b, w, c) for (a, b), (w, c) in sorted(edges.items()) if a in index and b in index]
