@@ -244,3 +244,15 @@ def test_ordinary_records_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) ->
     row = normalize_row(exchange(), "f:1")
     assert row[0] == "ex-1"
     normalize_row(exchange(params=None, tools=None, time=12.5, messages=[{"role": "user", "content": "x"}]), "f:2")
+
+
+def test_account_creation_times_are_remembered_but_still_checked() -> None:
+    created = "2025-03-01T10:00:00+02:00"
+    first = normalize_record(exchange(account_created=created), "f:1")["account_created"]
+    again = normalize_record(exchange(account_created=created, id="ex-2"), "f:2")["account_created"]
+    seconds = normalize_record(exchange(account_created=1740816000, id="ex-3"), "f:3")["account_created"]
+    assert first == again == seconds == datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+    # Only times that parsed are remembered: a bad one is refused however often it comes.
+    for line in (4, 5):
+        with pytest.raises(BadRecord, match="RFC 3339"):
+            normalize_record(exchange(account_created="2025-03-01 10:00", id=f"ex-{line}"), f"f:{line}")

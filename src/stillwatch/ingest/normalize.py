@@ -77,6 +77,10 @@ _ROLE_INDEX = {"system": 0, "user": 1, "assistant": 2, "tool": 3}
 # Type signatures already checked; a log has only a handful, so these stay tiny.
 _good: set[tuple[type, ...]] = set()
 _good_params: set[tuple[type, ...]] = set()
+# An account's creation time repeats on every one of its exchanges, and parsing it was a
+# tenth of the normaliser's time. Only good values are kept, so a bad one still raises.
+_CREATED_CACHE = 1 << 16
+_created: dict[Any, int] = {}
 
 
 def _signature_ok(sig: tuple[type, ...], allowed: tuple[frozenset[type], ...]) -> bool:
@@ -172,7 +176,12 @@ def normalize_row(obj: Any, where: str) -> tuple[Any, ...]:
         time_us = parse_rfc3339(when) if type(when) is str else seconds_to_us(when)
         created_us = None
         if created is not None:
-            created_us = parse_rfc3339(created) if type(created) is str else seconds_to_us(created)
+            created_us = _created.get(created)
+            if created_us is None:
+                created_us = parse_rfc3339(created) if type(created) is str else seconds_to_us(created)
+                if len(_created) >= _CREATED_CACHE:
+                    _created.clear()
+                _created[created] = created_us
         flat_params = _NO_PARAMS if params is None else _params(params)
         system_text, prompt, counts, images, files = _messages(messages)
     except (_Slow, BadTime, TypeError):
