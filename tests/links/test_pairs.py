@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
+import pyarrow as pa
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from builders import T0, Population
 from stillwatch.engine import DuckDBEngine
-from stillwatch.links.pairs import KIND_CLASS, LinkConfig, LinkFinder
+from stillwatch.links.pairs import KIND_CLASS, LinkConfig, LinkFinder, kept_sql
 
 LONG = "Please write a detailed implementation plan for the following feature request: "
 
@@ -168,3 +172,56 @@ def test_a_card_most_accounts_share_links_nobody_even_counted_exactly() -> None:
     found = {(r["kind"], r["a"], r["b"]) for r in links}
     assert ("ip", "p", "q") in found
     assert not any(kind == "pay" for kind, _, _ in found)
+
+
+def _kept_by_rule(rows: list[tuple[str, int, int, int, int, int]], cfg: LinkConfig) -> set[tuple[str, int, int]]:
+    """The keep rule written out plainly: heavy enough, or among either end's closest."""
+    weight = {
+        (k, a, b): cfg.weights[k] * min(1.0, shared / min(na, nb)) for k, a, b, shared, na, nb in rows
+    }
+    ends: dict[tuple[str, int], list[tuple[float, int]]] = {}
+    for (k, a, b), w in weight.items():
+        ends.setdefault((k, a), []).append((w, b))
+        ends.setdefault((k, b), []).append((w, a))
+    closest = set()
+    for (k, acct), others in ends.items():
+        for _, other in sorted(others, key=lambda e: (-e[0], e[1]))[: cfg.max_partners]:
+            closest.add((k, min(acct, other), max(acct, other)))
+    return {key for key, w in weight.items() if w >= cfg.keep_weight or key in closest}
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["ip", "tpl"]),
+            st.integers(0, 12),
+            st.integers(0, 12),
+            st.integers(1, 3),
+            st.sampled_from([1, 2, 3, 40, 41, 1000]),
+            st.sampled_from([1, 2, 3, 40, 41, 1000]),
+        ),
+        max_size=120,
+    ),
+    st.integers(1, 4),
+)
+# Account 0's third closest is in a lower band than its first two, and account 2 has three
+# closer partners of its own: only account 0's ranking keeps the pair (0, 2).
+@example([("ip", 0, 1, 1, 40, 40), ("ip", 0, 3, 1, 40, 40), ("ip", 0, 2, 1, 1000, 1000),
+          ("ip", 2, 4, 1, 40, 40), ("ip", 2, 5, 1, 40, 40), ("ip", 2, 6, 1, 40, 40)], 3)  # fmt: skip
+def test_kept_pairs_follow_the_rule_whatever_the_weights(raw: list, top: int) -> None:
+    # Only the ends that can rank among an account's closest are ranked (weight bands);
+    # many equal weights and far-apart ones test that no end that should stay is cut.
+    rows = list({(k, min(a, b), max(a, b)): (k, min(a, b), max(a, b), s, na, nb)
+                 for k, a, b, s, na, nb in raw if a != b}.values())  # fmt: skip
+    cfg = LinkConfig(max_partners=top, keep_weight=0.1)
+    con = duckdb.connect()
+    names = ["kind", "a", "b", "shared", "nkeys_a", "nkeys_b"]
+    schema = pa.schema([("kind", pa.string())] + [(n, pa.int64()) for n in names[1:]])
+    con.register("raw", pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)}, schema=schema))
+    weights = {"kind": list(cfg.weights), "kind_weight": list(cfg.weights.values()),
+               "class": [KIND_CLASS[k] for k in cfg.weights]}  # fmt: skip
+    con.register("weights", pa.table(weights))
+    found = con.sql(f"SELECT kind, a, b FROM ({kept_sql('raw', 'weights', cfg)})").fetchall()
+    got = {(r[0], r[1], r[2]) for r in found}
+    assert got == _kept_by_rule(rows, cfg)

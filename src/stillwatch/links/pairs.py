@@ -263,10 +263,26 @@ ends AS (
   UNION ALL
   SELECT kind, b AS account, a AS other, weight FROM scored
 ),
+-- An end with {top} ends of its account in higher weight bands can't be among its closest,
+-- so only the rest are ranked: at 1M exchanges 21% of the ends, and at 10M this statement
+-- took 86 s where ranking all 200M ends took 124-142 s, for the same kept pairs. Bands are
+-- log-spaced, as ring pairs' weights crowd near zero.
+-- Any banding that grows with the weight gives the same ranks, so engines that round a
+-- logarithm differently still agree.
+banded AS (
+  SELECT kind, account, other, weight, floor(log2(greatest(weight, 1e-300)) * 8) AS band FROM ends
+),
+bands AS (
+  SELECT kind, account, band,
+         coalesce(sum(count(*)) OVER (PARTITION BY kind, account ORDER BY band DESC
+                                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS above
+  FROM banded GROUP BY kind, account, band
+),
 ranked AS (
-  SELECT kind, account, other,
-         row_number() OVER (PARTITION BY kind, account ORDER BY weight DESC, other) AS rank
-  FROM ends
+  SELECT e.kind, e.account, e.other,
+         row_number() OVER (PARTITION BY e.kind, e.account ORDER BY e.weight DESC, e.other) AS rank
+  FROM banded e JOIN bands d ON d.kind = e.kind AND d.account = e.account AND d.band = e.band
+  WHERE d.above < {top}
 ),
 closest AS (
   SELECT kind, least(account, other) AS a, greatest(account, other) AS b FROM ranked
