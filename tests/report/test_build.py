@@ -82,10 +82,10 @@ def test_a_campaigns_links_are_summed_per_pair_whichever_way_a_row_names_it(tmp_
         "weight": [0.25, 0.5, 0.125, 1.0],
     })
     results = Results(tmp_path, [], [], {}, links)
-    strength, edges = _links(results, {"m1", "m2"}, max_nodes=10)
+    strength, _, edges = _links(results, {"m1", "m2"}, max_nodes=10)
     assert edges == {("m1", "m2"): (0.75, "content"), ("m1", "out"): (0.125, "content")}
     assert strength == {"m1": 0.875, "m2": 0.75, "out": 0.125}
-    assert _links(results, {"nobody"}, max_nodes=10) == ({}, {})
+    assert _links(results, {"nobody"}, max_nodes=10) == ({}, [], {})
     # only the most linked accounts are drawn; the strength still counts every link
-    strength, edges = _links(results, {"m1", "m2"}, max_nodes=2)
+    strength, _, edges = _links(results, {"m1", "m2"}, max_nodes=2)
     assert edges == {("m1", "m2"): (0.75, "content")} and strength["out"] == 0.125

@@ -18,8 +18,7 @@ def _graph(n: int) -> tuple[str, int, int]:
         (a, b): ((i % 10 + 1) / 10, "content" if i % 2 else "infra")
         for i, (a, b) in enumerate(itertools.combinations(names, 2))
     }
-    strength = {name: 1.0 for name in names}
-    return plots.account_graph(names, edges, lambda _: "campaign", lambda _: 1.0, strength)
+    return plots.account_graph(names, edges, lambda _: "campaign", lambda _: 1.0)
 
 
 def test_edges_are_drawn_as_a_few_paths_however_many_there_are() -> None:
@@ -38,5 +37,6 @@ def test_graph_keeps_the_most_linked_accounts() -> None:
     names = [f"a{i}" for i in range(5)]
     strength = {"a0": 0.1, "a1": 3.0, "a2": 2.0, "a3": 0.5, "a4": 1.0}
     edges = {("a1", "a2"): (1.0, "content"), ("a0", "a3"): (1.0, "infra")}
-    _, nodes, drawn = plots.account_graph(names, edges, lambda _: "clear", lambda _: 1.0, strength, max_nodes=3)
+    drawn_nodes = plots.most_linked(names, strength, 3)
+    _, nodes, drawn = plots.account_graph(drawn_nodes, edges, lambda _: "clear", lambda _: 1.0)
     assert nodes == 3 and drawn == 1  # a1, a2, a4 kept; only a1-a2 lies among them

@@ -86,8 +86,7 @@ class Store:
             if read_only:
                 self._spill = spill_to_temporary(self.connection)
             elif self.path != ":memory:":
-                spill = f"{self.path}.tmp".replace("'", "''")
-                self.connection.execute(f"SET temp_directory = '{spill}'")
+                _spill_to(self.connection, f"{self.path}.tmp")
             self.connection.execute(f"ATTACH '{quoted}' AS store ({options})")
             self.connection.execute("USE store")
         except duckdb.Error as exc:
@@ -278,9 +277,13 @@ class Store:
 def spill_to_temporary(con: duckdb.DuckDBPyConnection) -> tempfile.TemporaryDirectory[str]:
     """Send ``con``'s spill files to a new temporary folder; the caller cleans it up."""
     folder = tempfile.TemporaryDirectory(prefix="stillwatch-spill-")
-    quoted = folder.name.replace("'", "''")
-    con.execute(f"SET temp_directory = '{quoted}'")
+    _spill_to(con, folder.name)
     return folder
+
+
+def _spill_to(con: duckdb.DuckDBPyConnection, folder: str) -> None:
+    quoted = folder.replace("'", "''")
+    con.execute(f"SET temp_directory = '{quoted}'")
 
 
 def _first_in_batch(batch: pa.RecordBatch | pa.Table, hashes: np.ndarray) -> np.ndarray:

@@ -62,29 +62,31 @@ def _techniques(tactics: list[str], atlas: list[str]) -> list[dict[str, Any]]:
     return [{"id": t, "name": atlas_name(t), "url": atlas_url(t), "evidence": why.get(t, [])} for t in ids]
 
 
-def _links(results: Results, members: set[str], max_nodes: int) -> tuple[dict[str, float], EdgeMap]:
+def _links(results: Results, members: set[str], max_nodes: int) -> tuple[dict[str, float], list[str], EdgeMap]:
     """The campaign's link picture, worked out by Arrow: each account's summed link weight
-    (members and the accounts they link to outside), and the links among the ``max_nodes``
-    most linked of them, summed per pair, with the class of the strongest one.
+    (members and the accounts they link to outside), the ``max_nodes`` most linked of them
+    (the graph's nodes), and the links among those, summed per pair, with the class of the
+    strongest one.
 
     At 10M exchanges the links among flagged accounts run to millions of rows: a Python
     object per row, or even per linked pair, took gigabytes; only the drawn pairs become
     Python values.
     """
     if results.links is None or results.links.num_rows == 0:
-        return {}, {}
+        return {}, [], {}
     t = results.links.select(["class", "a", "b", "weight"])
     inside = pa.array(sorted(members), pa.string())
     t = t.filter(pc.or_(pc.is_in(t["a"], value_set=inside), pc.is_in(t["b"], value_set=inside)))
     if t.num_rows == 0:
-        return {}, {}
+        return {}, [], {}
     ends = pa.concat_tables([
         t.select(["a", "weight"]).rename_columns(["account", "weight"]),
         t.select(["b", "weight"]).rename_columns(["account", "weight"]),
     ])
     summed = ends.group_by("account", use_threads=False).aggregate([("weight", "sum")])
     strength = dict(zip(summed["account"].to_pylist(), summed["weight_sum"].to_pylist(), strict=True))
-    drawn = pa.array(plots.most_linked(members, strength, max_nodes), pa.string())
+    nodes = plots.most_linked(members, strength, max_nodes)
+    drawn = pa.array(nodes, pa.string())
     t = t.filter(pc.and_(pc.is_in(t["a"], value_set=drawn), pc.is_in(t["b"], value_set=drawn)))
     first = pc.less_equal(t["a"], t["b"])
     t = pa.table({
@@ -104,7 +106,7 @@ def _links(results: Results, members: set[str], max_nodes: int) -> tuple[dict[st
             strict=True,
         )
     }
-    return strength, edges
+    return strength, nodes, edges
 
 
 def _dossier(c: dict[str, Any], results: Results, store: ExchangeStore, opt: ReportOptions) -> dict[str, Any]:
@@ -119,14 +121,14 @@ def _dossier(c: dict[str, Any], results: Results, store: ExchangeStore, opt: Rep
         label = f"other {len(rest):,} accounts"
         groups[label] = rest
         order.append(label)
-    strength, edges = _links(results, set(members), opt.graph_nodes)
+    strength, nodes, edges = _links(results, set(members), opt.graph_nodes)
 
     def size(account: str) -> float:
         return float(results.by_account.get(account, {}).get("exchanges", 1))
 
     # a lone account with no links has no graph worth drawing
     graph, n_nodes, n_edges = (
-        plots.account_graph(members, edges, results.verdict_of, size, strength, max_nodes=opt.graph_nodes)
+        plots.account_graph(nodes, edges, results.verdict_of, size)
         if edges
         else ("", len(members), 0)
     )

@@ -128,22 +128,18 @@ def _edge_paths(
 
 
 def account_graph(
-    members: Sequence[str],
+    nodes: Sequence[str],
     edges: Mapping[tuple[str, str], tuple[float, str]],
     verdict_of: Callable[[str], str],
     size_of: Callable[[str], float],
-    strength: Mapping[str, float],
-    max_nodes: int = 250,
     seed: int = 7,
 ) -> tuple[str, int, int]:
     """The linked accounts as a node-link picture: colour = verdict, edge colour = evidence class.
 
-    ``edges`` maps an account pair to (summed weight, strongest class); ``strength`` is each
-    account's summed link weight, over all its links, not only those drawn. Returns the
-    picture and the numbers of nodes and edges drawn (large groups keep their ``max_nodes``
-    most linked accounts).
+    ``nodes`` are the accounts to draw (``most_linked`` picks them from a large group);
+    ``edges`` maps an account pair to (summed weight, strongest class), and only pairs of
+    drawn accounts are drawn. Returns the picture and the numbers of nodes and edges drawn.
     """
-    nodes = most_linked(members, strength, max_nodes)
     index = {n: i for i, n in enumerate(nodes)}
     kept = [(a, b, w, c) for (a, b), (w, c) in sorted(edges.items()) if a in index and b in index]
     graph = ig.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b, _, _ in kept])
