@@ -12,11 +12,12 @@ such links, so they never convict (the shared-infrastructure guard).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from stillwatch.accounts.evidence import Assessment, BehaviourScorer, noisy_or
 from stillwatch.campaigns.associates import find_associates
+from stillwatch.campaigns.cohesion import PairRules, acts_with
 from stillwatch.campaigns.coordination import coordination_reasons, pair_counts, shares_infrastructure
 from stillwatch.campaigns.group import Campaign, CampaignConfig, Group
 from stillwatch.links.edges import Partner
@@ -58,6 +59,8 @@ class CampaignAssembler:
         pay with its card and harvest themselves (``_add_paymates``).
         """
         c = self.config
+        rules = PairRules(communities.pairs, floor=c.pair_class_min, playbook_prompts=c.playbook_prompts,
+                          link_weights=self.link_weights, link_floor=c.abuse_link_strength)  # fmt: skip
         out: list[Group] = []
         grouped: set[str] = set()
         harvesters: list[str] = []
@@ -73,9 +76,9 @@ class CampaignAssembler:
                 elif own.score >= c.member_behaviour:
                     harvesters.append(acct)
         # Across community lines, like the harvesters below: the links that join abusers
-        # are strong ones (``_linked``), and one operator's accounts can fall into several
-        # communities of the whole graph.
-        for i, part in enumerate(self._connected(abusers, communities, self._linked)):
+        # are strong ones (``cohesion.linked_share``), and one operator's accounts can fall
+        # into several communities of the whole graph.
+        for i, part in enumerate(rules.parts(abusers, "linked")):
             if len(part) >= 2:
                 out.append(Group(f"a{i}", part, len(part), pair_counts(part, communities)))
                 grouped.update(part)
@@ -85,7 +88,7 @@ class CampaignAssembler:
             self._add_paymates(group, communities, assessments, excluded, grouped)
         # Coordinated harvesters are peeled across community lines: a hydra of thousands of
         # accounts may span several communities and is still one operator.
-        for i, part in enumerate(self._cohesive([h for h in harvesters if h not in grouped], communities)):
+        for i, part in enumerate(self._cohesive([h for h in harvesters if h not in grouped], rules)):
             if len(part) >= 2:
                 out.append(Group(f"h{i}", part, len(part), pair_counts(part, communities)))
                 grouped.update(part)
@@ -147,15 +150,10 @@ class CampaignAssembler:
             group.kinds = pair_counts(group.accounts, communities)
 
     def _acts_with(self, pair: dict[str, float]) -> bool:
-        """One operator: shared infrastructure *and* something the accounts do. Two honest
-        users of one tool share the second, a NAT or proxy pool the first, rarely both."""
-        weights = class_weights(pair)
-        floor = self.config.pair_class_min
-        # A shared /24 alone is a neighbourhood, not shared infrastructure: residential
-        # proxy exits sit on the same ISP blocks as the people who live there.
-        if weights.get("infra", 0.0) - pair.get("net", 0.0) < floor:
-            return False
-        return sum(w >= floor for w in weights.values()) >= 2
+        """``cohesion.acts_with`` for one pair's evidence."""
+        w = class_weights(pair)
+        return bool(acts_with(w.get("infra", 0.0), pair.get("net", 0.0), w.get("content", 0.0),
+                              w.get("client", 0.0), self.config.pair_class_min))  # fmt: skip
 
     def _playbook(self, link: Partner) -> bool:
         """One operator's prompt bank: many distinct system prompts in common.
@@ -172,7 +170,7 @@ class CampaignAssembler:
     def _together(self, link: Partner) -> bool:
         return self._acts_with(link.weights) or self._playbook(link)
 
-    def _cohesive(self, members: list[str], communities: Communities) -> list[list[str]]:
+    def _cohesive(self, members: list[str], rules: PairRules) -> list[list[str]]:
         """The groups of members that act together, after peeling away the rest.
 
         A member stays while some other member of its group acts with it (``_acts_with``)
@@ -182,78 +180,19 @@ class CampaignAssembler:
         community is judged on its own, not on the hydra's pooled traffic. Each part is
         peeled again until nothing moves: a customer of a hydra's proxy pool must not stay
         in the hydra's group on prompts it shares with accounts of another group.
+        ``PairRules`` does both over all the pairs at once.
         """
         out: list[list[str]] = []
         pending = [set(members)]
         while pending:
             group = pending.pop()
-            kept = self._peel(group, communities)
-            parts = self._connected(kept, communities, self._together)
+            kept = rules.peel(group, self.config.class_min_weight)
+            parts = rules.parts(kept, "acts_or_playbook")
             if len(parts) == 1 and len(kept) == len(group):
                 out.append(parts[0])
             else:
                 pending.extend(set(part) for part in parts)
         return sorted(out)
-
-    def _peel(self, members: set[str], communities: Communities) -> set[str]:
-        c = self.config
-        kept = set(members)
-        changed = True
-        while changed and kept:
-            changed = False
-            for acct in sorted(kept):
-                by_class: dict[str, float] = {}
-                paired = playbook = False
-                for link in communities.partners(acct):
-                    if link.other not in kept:
-                        continue
-                    paired = paired or self._acts_with(link.weights)
-                    playbook = playbook or self._playbook(link)
-                    class_weights(link.weights, by_class)
-                spans = sum(w >= c.class_min_weight for w in by_class.values()) >= 2
-                if not ((paired and spans) or playbook):
-                    kept.discard(acct)
-                    changed = True
-        return kept
-
-    def _linked(self, link: Partner) -> bool:
-        """Evidence the two mostly share: most of one's addresses, cards, system prompts or
-        templates are the other's too (strength = shared keys over the smaller side's).
-
-        A handful of near-duplicate prompts among thousands (two campaigns drawing on the
-        same public benchmark), or a few exits of one residential proxy pool, are weak
-        overlaps; they must not make two operators one campaign. A /24 never counts.
-        """
-        floor = self.config.abuse_link_strength
-        for kind, w in link.weights.items():
-            full = self.link_weights.get(kind, 0.0)
-            if kind != "net" and full > 0 and w / full >= floor:
-                return True
-        return False
-
-    def _connected(
-        self,
-        kept: set[str],
-        communities: Communities,
-        related: Callable[[Partner], bool],
-    ) -> list[list[str]]:
-        """The connected parts of ``kept`` under ``related`` (of a pair's evidence)."""
-        parts: list[list[str]] = []
-        seen: set[str] = set()
-        for start in sorted(kept):
-            if start in seen:
-                continue
-            part, stack = [], [start]
-            seen.add(start)
-            while stack:
-                acct = stack.pop()
-                part.append(acct)
-                for link in communities.partners(acct):
-                    if link.other in kept and link.other not in seen and related(link):
-                        seen.add(link.other)
-                        stack.append(link.other)
-            parts.append(sorted(part))
-        return parts
 
     def associates(
         self,

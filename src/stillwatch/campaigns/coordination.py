@@ -99,11 +99,4 @@ def shares_infrastructure(group: Group) -> bool:
 
 def pair_counts(members: list[str], communities: Communities) -> dict[str, int]:
     """Linked pairs per evidence kind among the group's own members."""
-    inside = set(members)
-    counts: dict[str, int] = {}
-    for acct in members:
-        for link in communities.partners(acct):
-            if link.other in inside and acct < link.other:
-                for kind in link.weights:
-                    counts[kind] = counts.get(kind, 0) + 1
-    return counts
+    return communities.pairs.kind_counts(members)

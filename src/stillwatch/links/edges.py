@@ -177,6 +177,15 @@ class PairEvidence:
             out.append(Partner(names[other], ev, sh))
         return out
 
+    def kind_counts(self, members: list[str]) -> dict[str, int]:
+        """Linked pairs per kind among ``members`` (over the arrays: a hydra's group holds
+        millions of pairs)."""
+        inside = np.zeros(len(self.names), dtype=bool)
+        inside[[self.index[m] for m in members if m in self.index]] = True
+        rows = np.repeat(inside[self.a] & inside[self.b], np.diff(self.row_ptr))
+        counts = np.bincount(self.row_kind[rows], minlength=len(self.kinds))
+        return {kind: int(c) for kind, c in zip(self.kinds, counts.tolist(), strict=True) if c}
+
     def pair(self, a: str, b: str) -> Partner:
         """One pair's evidence (empty when the two are not linked)."""
         for partner in self.partners(a):
