@@ -47,11 +47,14 @@ def _category_columns() -> str:
 def profile_sql(source: str, group: str, opts: ProfileOptions) -> str:
     """SQL that profiles every group of ``source`` (a table or view with a ``group`` column).
 
-    ``source`` must also be joinable to ``sw_models`` (per-model max_tokens and release
-    time), which ``BehaviourProfiler`` creates first.
+    ``sw_models`` (per-model max_tokens and release time, which ``BehaviourProfiler``
+    creates first) must hold every model of ``source``.
     """
+    # ``x`` is read by five of the CTEs below. DuckDB then materialised it, every row with
+    # every column (the texts too) unless told not to, and at 10M exchanges that spilled
+    # for 41 s where reading it five times takes 11 s (1M: 1.2 s and 0.65 s).
     return f"""
-WITH x AS (
+WITH x AS NOT MATERIALIZED (
   SELECT s.*, s.{group} AS g, m.max_tokens_seen, m.released, m.is_new
   FROM {source} s JOIN sw_models m ON s.model = m.model
 ),
@@ -123,9 +126,13 @@ hours AS (
     ) t GROUP BY g, account
   ) m GROUP BY g
 ),
+-- Read from the source itself, not ``x`` (every model is in ``sw_models``, so the rows are
+-- the same): fed from the shared CTE, DuckDB sorted a campaign's pooled traffic (5.5M rows
+-- in one partition at 10M exchanges) in 31 CPU-seconds, against 9 s for the stage this way.
 gaps AS (
   SELECT g, avg(dt) AS gap_mean, stddev_pop(dt) AS gap_std FROM (
-    SELECT g, epoch(time) - lag(epoch(time)) OVER (PARTITION BY g ORDER BY time) AS dt FROM x
+    SELECT {group} AS g, epoch(time) - lag(epoch(time)) OVER (PARTITION BY {group} ORDER BY time) AS dt
+    FROM {source}
   ) t WHERE dt IS NOT NULL GROUP BY g
 ),
 pivots AS (

@@ -10,6 +10,8 @@ text is the dialect both engines share, and sqlglot maps the rest (``unnest`` ->
   microseconds divided out instead.
 - ``CREATE [OR REPLACE] TEMP TABLE x AS SELECT`` has no Spark SQL equivalent;
   ``split_create`` hands its parts to the engine, which materialises the query itself.
+- ``WITH x AS [NOT] MATERIALIZED`` is a hint to DuckDB's planner that Spark SQL cannot
+  parse; it is dropped, and Spark plans the CTE as it always does.
 """
 
 from __future__ import annotations
@@ -23,10 +25,17 @@ from sqlglot.dialects.spark import Spark
 from stillwatch.errors import StillwatchError
 
 
+def _cte_without_hint(self: Spark.Generator, expression: exp.CTE) -> str:
+    plain = expression.copy()
+    plain.set("materialized", None)
+    return Spark.Generator.cte_sql(self, plain)
+
+
 class _SparkSQL(Spark):
     class Generator(Spark.Generator):
         TRANSFORMS = {
             **Spark.Generator.TRANSFORMS,
+            exp.CTE: _cte_without_hint,
             exp.TimeToUnix: lambda self, e: (
                 f"(CAST(UNIX_MICROS(CAST({self.sql(e, 'this')} AS TIMESTAMP)) AS DOUBLE) / 1000000)"
             ),
