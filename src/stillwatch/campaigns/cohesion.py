@@ -7,9 +7,10 @@ a hydra account has hundreds of partners, and each pass of the peel built them a
 Here each pair's answers are computed once (``PairRules``), and a peel pass or a split is
 a few numpy operations over the pairs of the group.
 
-The rules themselves are the functions below, written so that the same code takes one
-pair's numbers or arrays of them: ``CampaignAssembler`` applies them to single partners,
-``PairRules`` to every pair, and the two cannot drift apart.
+The rule that weighs a pair's classes of evidence (``acts_with``) is one function that
+takes one pair's numbers or arrays of them: ``CampaignAssembler`` applies it to single
+partners, ``PairRules`` to every pair. ``tests/campaigns/test_cohesion.py`` holds the
+array peel and split to the partner-by-partner walk.
 """
 
 from __future__ import annotations
