@@ -201,7 +201,8 @@ def _measure(args: argparse.Namespace, workdir: Path) -> None:
     assert isinstance(core, dict)
     floor = figures["store_write"]
     assert isinstance(floor, dict)
-    print(f"target ingest <= 3x parse: {'met' if core['ratio_to_parse'] <= 3 else 'NOT met'} ({core['ratio_to_parse']}x, core; "
+    verdict = "met" if core["ratio_to_parse"] <= 3 else "NOT met"
+    print(f"target ingest <= 3x parse: {verdict} ({core['ratio_to_parse']}x, core; "
           f"writing the store alone takes {floor['ratio_to_parse']}x)")
     worst = max(figures[k]["peak_rss_mb"] for k in ("ingest_core", "ingest_signals", "reingest"))  # type: ignore[index]
     print(f"target peak RSS < 1 GB: {'met' if worst < 1024 else 'NOT met'} ({worst} MB)")
