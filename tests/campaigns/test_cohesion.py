@@ -102,8 +102,8 @@ def test_peel_and_parts_match_the_rules_applied_pair_by_pair(pairs, members) -> 
     rules = _rules(comms, assembler)
     kept = rules.peel(members, assembler.config.class_min_weight)
     assert kept == _peel_one_by_one(members, comms, assembler)
-    assert rules.parts(kept, "acts_or_playbook") == _parts(kept, comms, assembler._together)
-    assert rules.parts(members, "linked") == _parts(members, comms, lambda link: _linked(link, assembler))
+    assert rules.parts(kept, rules.together) == _parts(kept, comms, assembler._together)
+    assert rules.parts(members, rules.linked) == _parts(members, comms, lambda link: _linked(link, assembler))
 
 
 @settings(max_examples=200, deadline=None)

@@ -78,7 +78,7 @@ class CampaignAssembler:
         # Across community lines, like the harvesters below: the links that join abusers
         # are strong ones (``cohesion.linked_share``), and one operator's accounts can fall
         # into several communities of the whole graph.
-        for i, part in enumerate(rules.parts(abusers, "linked")):
+        for i, part in enumerate(rules.parts(abusers, rules.linked)):
             if len(part) >= 2:
                 out.append(Group(f"a{i}", part, len(part), pair_counts(part, communities)))
                 grouped.update(part)
@@ -187,7 +187,7 @@ class CampaignAssembler:
         while pending:
             group = pending.pop()
             kept = rules.peel(group, self.config.class_min_weight)
-            parts = rules.parts(kept, "acts_or_playbook")
+            parts = rules.parts(kept, rules.together)
             if len(parts) == 1 and len(kept) == len(group):
                 out.append(parts[0])
             else:

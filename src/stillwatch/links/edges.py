@@ -10,7 +10,7 @@ being looked at, and dropped after.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -158,10 +158,8 @@ class PairEvidence:
         if i is None:
             return []
         lo, hi = int(self.ptr[i]), int(self.ptr[i + 1])
-        pids = self.pid[lo:hi]
-        starts, ends = self.row_ptr[pids], self.row_ptr[pids + 1]
-        counts = (ends - starts).tolist()
-        rows = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts) + np.arange(sum(counts))
+        per_pair, rows = self.rows_of(self.pid[lo:hi])
+        counts = per_pair.tolist()
         kinds, weights, keys = self.row_kind[rows].tolist(), self.row_weight[rows].tolist(), self.row_shared[rows].tolist()
         names, kind_names = self.names, self.kinds
         out: list[Partner] = []
@@ -177,11 +175,23 @@ class PairEvidence:
             out.append(Partner(names[other], ev, sh))
         return out
 
+    def rows_of(self, pids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For pairs ``pids``: each one's number of rows, and all their rows, pair by pair."""
+        starts = self.row_ptr[pids]
+        counts = self.row_ptr[pids + 1] - starts
+        rows = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
+        return counts, rows
+
+    def mask(self, accounts: Iterable[str]) -> np.ndarray:
+        """The linked accounts among ``accounts``, as a mask over account numbers."""
+        inside = np.zeros(len(self.names), dtype=bool)
+        inside[[self.index[a] for a in accounts if a in self.index]] = True
+        return inside
+
     def kind_counts(self, members: list[str]) -> dict[str, int]:
         """Linked pairs per kind among ``members`` (over the arrays: a hydra's group holds
         millions of pairs)."""
-        inside = np.zeros(len(self.names), dtype=bool)
-        inside[[self.index[m] for m in members if m in self.index]] = True
+        inside = self.mask(members)
         rows = np.repeat(inside[self.a] & inside[self.b], np.diff(self.row_ptr))
         counts = np.bincount(self.row_kind[rows], minlength=len(self.kinds))
         return {kind: int(c) for kind, c in zip(self.kinds, counts.tolist(), strict=True) if c}
