@@ -22,6 +22,7 @@ from stillwatch.accounts.evidence import Assessment, BehaviourScorer
 from stillwatch.accounts.features import BehaviourProfiler
 from stillwatch.campaigns.assemble import CampaignAssembler
 from stillwatch.campaigns.group import Campaign, CampaignConfig, Group
+from stillwatch.campaigns.playbook import prompt_usage
 from stillwatch.campaigns.timing import group_sync
 from stillwatch.config import ScanConfig
 from stillwatch.decisions import Verdict, VerdictPolicy
@@ -126,9 +127,11 @@ class Scanner:
         communities = timed("graph", lambda: graph.transform(links))
         assembler = CampaignAssembler(cfg.campaigns, cfg.links.weights)
         groups = timed("groups", lambda: assembler.groups(communities, assessments, excluded))
+        volumes = {str(p["g"]): int(p["exchanges"]) for p in profiles}
+        usage = timed("playbook", lambda: prompt_usage(engine, source, groups))
+        timed("adopt", lambda: assembler.adopt(groups, usage, communities, assessments, excluded, volumes))
         pooled = timed("pool", lambda: self._pool(engine, source, profiler, groups, cfg.campaigns))
         campaigns = assembler.decide(groups, pooled, scorer)
-        volumes = {str(p["g"]): int(p["exchanges"]) for p in profiles}
         timed("associates", lambda: assembler.associates(campaigns, communities, assessments, excluded, volumes))
         verdicts = VerdictPolicy(cfg.decisions).decide(
             profiles, assessments, campaigns, self.authorized, communities.neighbours,

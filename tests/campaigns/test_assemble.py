@@ -140,7 +140,7 @@ def test_accounts_paying_with_an_abusers_card_join_it_when_they_harvest_themselv
     groups = assembler.groups(comms, assessments, set())
     assert [g.accounts for g in groups] == [["abuser", "grader", "rewriter"]]
     # each says whose card brought it in, for the analyst
-    assert {a: r.evidence["account"] for a, r in assembler.paymates_.items()} == {
+    assert {a: r.evidence["account"] for a, r in assembler.joined_.items()} == {
         "grader": "abuser", "rewriter": "grader"}
 
 

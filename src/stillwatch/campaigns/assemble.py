@@ -16,10 +16,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from stillwatch.accounts.evidence import Assessment, BehaviourScorer, noisy_or
-from stillwatch.campaigns.associates import find_associates
+from stillwatch.campaigns.associates import find_associates, find_leads
 from stillwatch.campaigns.cohesion import PairRules, acts_with
 from stillwatch.campaigns.coordination import coordination_reasons, pair_counts, shares_infrastructure
 from stillwatch.campaigns.group import Campaign, CampaignConfig, Group
+from stillwatch.campaigns.playbook import PromptUsage, adopters
 from stillwatch.links.edges import Partner
 from stillwatch.links.graph import Communities
 from stillwatch.links.pairs import LinkConfig, class_weights
@@ -33,10 +34,11 @@ class CampaignAssembler:
         self.link_weights = dict(link_weights if link_weights is not None else LinkConfig().weights)
         #: after ``decide``: members of groups that act together and harvest but are too
         #: few to convict, with the reason an analyst should look at them; and members of
-        #: campaigns that joined through a shared card, with the card's other holders
+        #: campaigns that joined through a shared card or prompt bank, with how they joined
         self.related_: dict[str, Reason] = {}
-        #: after ``groups``: accounts that joined an abuse group through its card
-        self.paymates_: dict[str, Reason] = {}
+        #: after ``groups`` and ``adopt``: accounts that joined a group through an abuse
+        #: group's card or a group's bank of system prompts
+        self.joined_: dict[str, Reason] = {}
 
     def groups(
         self,
@@ -64,7 +66,7 @@ class CampaignAssembler:
         out: list[Group] = []
         grouped: set[str] = set()
         harvesters: list[str] = []
-        self.paymates_ = {}
+        self.joined_ = {}
         abusers: set[str] = set()
         for _, accounts in sorted(communities.members().items()):
             for acct in accounts:
@@ -105,6 +107,31 @@ class CampaignAssembler:
                 out.append(group)
         return out
 
+    def adopt(
+        self,
+        groups: list[Group],
+        usage: PromptUsage,
+        communities: Communities,
+        assessments: Mapping[str, Assessment],
+        excluded: set[str],
+        volumes: Mapping[str, int],
+    ) -> None:
+        """Add to their groups the leads that run a group's own bank of system prompts
+        (``playbook.adopters``), before the groups are judged."""
+        member_of = {a: g.key for g in groups for a in g.accounts}
+        leads = find_leads(member_of, communities, assessments, excluded, volumes, self.config, self._together)
+        joining = adopters(groups, usage, leads, self.config)
+        by_key = {g.key: g for g in groups}
+        for acct, (key, reason) in joining.items():
+            group = by_key[key]
+            group.accounts.append(acct)
+            self.joined_[acct] = reason
+        for key in {key for key, _ in joining.values()}:
+            group = by_key[key]
+            group.accounts.sort()
+            group.linked = len(group.accounts)
+            group.kinds = pair_counts(group.accounts, communities)
+
     def _add_paymates(
         self,
         group: Group,
@@ -137,7 +164,7 @@ class CampaignAssembler:
                 ):
                     members.append(other)
                     grouped.add(other)
-                    self.paymates_[other] = Reason(
+                    self.joined_[other] = Reason(
                         "same_payer",
                         0.0,
                         f"pays with the same card as {acct}, whose group shows abuse; "
@@ -278,7 +305,7 @@ class CampaignAssembler:
         found.sort(key=lambda k: (-int(k.profile["exchanges"]), k.accounts[0]))
         convicted_accounts = {a for k in found for a in k.accounts}
         self.related_ = {a: r for a, r in self.related_.items() if a not in convicted_accounts}
-        self.related_.update((a, r) for a, r in self.paymates_.items() if a in convicted_accounts)
+        self.related_.update((a, r) for a, r in self.joined_.items() if a in convicted_accounts)
         for i, campaign in enumerate(found, start=1):
             campaign.id = f"C{i:03d}"
         return found

@@ -17,6 +17,7 @@ account ``suspicious`` with the campaign named, for an analyst or a gateway rule
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from stillwatch.accounts.evidence import Assessment
 from stillwatch.campaigns.group import Campaign, CampaignConfig
@@ -24,6 +25,59 @@ from stillwatch.links.edges import Partner
 from stillwatch.links.graph import Communities
 from stillwatch.links.pairs import class_weights
 from stillwatch.types import Reason
+
+
+@dataclass(frozen=True)
+class Lead:
+    """An account acting with a group's members as they act with each other."""
+
+    group: str
+    #: the members it is linked to
+    mates: list[str]
+    #: its summed link weight to them per evidence class, faint pairs left out
+    links: dict[str, float]
+
+
+def find_leads(
+    member_of: Mapping[str, str],
+    communities: Communities,
+    assessments: Mapping[str, Assessment],
+    excluded: set[str],
+    volumes: Mapping[str, int],
+    config: CampaignConfig,
+    together: Callable[[Partner], bool],
+) -> dict[str, Lead]:
+    """account -> the first group (by name) it is a lead of, for accounts in no group;
+    ``member_of`` names each member's group."""
+    out: dict[str, Lead] = {}
+    for acct in communities.linked():
+        if acct in member_of or acct in excluded or acct not in assessments:
+            continue
+        if volumes.get(acct, 0) < config.min_exchanges:
+            continue
+        paired: dict[str, bool] = {}
+        by_class: dict[str, dict[str, float]] = {}
+        mates: dict[str, list[str]] = {}
+        for link in communities.partners(acct):
+            other, kinds = link.other, link.weights
+            gid = member_of.get(other)
+            if gid is None:
+                continue
+            paired[gid] = paired.get(gid, False) or together(link)
+            weights = by_class.setdefault(gid, {})
+            for cls, w in class_weights(kinds).items():
+                # Faint overlaps are left out: a big campaign's members draw on public
+                # prompts and proxy exits too, so a customer sharing one prompt with each
+                # of a few hundred members would otherwise sum to a strong link.
+                if w >= config.pair_class_min:
+                    weights[cls] = weights.get(cls, 0.0) + w
+            mates.setdefault(gid, []).append(other)
+        for gid in sorted(paired):
+            spans = sum(w >= config.class_min_weight for w in by_class[gid].values()) >= 2
+            if paired[gid] and spans:
+                out[acct] = Lead(gid, mates[gid], by_class[gid])
+                break
+    return out
 
 
 def find_associates(
@@ -37,35 +91,8 @@ def find_associates(
 ) -> dict[str, Reason]:
     """account -> its ``campaign_associate`` reason, for accounts in no campaign."""
     member_of = {a: k.id for k in campaigns for a in k.accounts}
-    out: dict[str, Reason] = {}
-    for acct in communities.linked():
-        if acct in member_of or acct in excluded or acct not in assessments:
-            continue
-        if volumes.get(acct, 0) < config.min_exchanges:
-            continue
-        paired: dict[str, bool] = {}
-        by_class: dict[str, dict[str, float]] = {}
-        mates: dict[str, list[str]] = {}
-        for link in communities.partners(acct):
-            other, kinds = link.other, link.weights
-            cid = member_of.get(other)
-            if cid is None:
-                continue
-            paired[cid] = paired.get(cid, False) or together(link)
-            weights = by_class.setdefault(cid, {})
-            for cls, w in class_weights(kinds).items():
-                # Faint overlaps are left out: a big campaign's members draw on public
-                # prompts and proxy exits too, so a customer sharing one prompt with each
-                # of a few hundred members would otherwise sum to a strong link.
-                if w >= config.pair_class_min:
-                    weights[cls] = weights.get(cls, 0.0) + w
-            mates.setdefault(cid, []).append(other)
-        for cid in sorted(paired):
-            spans = sum(w >= config.class_min_weight for w in by_class[cid].values()) >= 2
-            if paired[cid] and spans:
-                out[acct] = _lead(cid, mates[cid], by_class[cid], config.associate_weight)
-                break
-    return out
+    leads = find_leads(member_of, communities, assessments, excluded, volumes, config, together)
+    return {a: _lead(x.group, x.mates, x.links, config.associate_weight) for a, x in leads.items()}
 
 
 def _lead(cid: str, mates: list[str], by_class: dict[str, float], weight: float) -> Reason:

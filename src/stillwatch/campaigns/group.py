@@ -20,6 +20,9 @@ class CampaignConfig:
     class_min_weight: float = 0.3
     pair_class_min: float = 0.05
     playbook_prompts: int = 6
+    bank_members: int = 3
+    bank_share: float = 0.9
+    bank_prompts: int = 3
     member_behaviour: float = 0.2
     coordination_threshold: float = 0.3
     harvest_threshold: float = 0.3

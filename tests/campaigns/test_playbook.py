@@ -1,0 +1,116 @@
+"""A group's bank of system prompts, and the light leads that run it."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from stillwatch.accounts.evidence import Assessment
+from stillwatch.campaigns.assemble import CampaignAssembler
+from stillwatch.campaigns.associates import Lead
+from stillwatch.campaigns.group import CampaignConfig, Group
+from stillwatch.campaigns.playbook import PromptUsage, adopters, banks, prompt_usage
+from stillwatch.engine import DuckDBEngine
+from stillwatch.links.graph import Communities
+
+CONFIG = CampaignConfig()
+MEMBERS = ["m1", "m2", "m3", "m4"]
+GROUP = Group("h0", list(MEMBERS), 4)
+BANK = {101: 5, 102: 5, 103: 5, 104: 5}
+
+
+def _lead(group: str = "h0") -> Lead:
+    return Lead(group, ["m1", "m2"], {"infra": 0.6, "content": 0.6})
+
+
+def _usage(extra: dict[str, dict[int, int]]) -> PromptUsage:
+    return PromptUsage({**{m: dict(BANK) for m in MEMBERS}, **extra})
+
+
+def test_a_lead_running_three_of_the_banks_prompts_joins_with_the_reason() -> None:
+    usage = _usage({"light": {101: 2, 102: 1, 103: 4}})
+    joined = adopters([GROUP], usage, {"light": _lead()}, CONFIG)
+    assert list(joined) == ["light"]
+    key, reason = joined["light"]
+    assert key == "h0"
+    assert reason.signal == "runs_playbook"
+    assert reason.evidence["prompts"] == 3 and reason.evidence["bank"] == 4
+
+
+def test_two_prompts_of_the_bank_are_not_enough() -> None:
+    usage = _usage({"light": {101: 9, 102: 9}})
+    assert adopters([GROUP], usage, {"light": _lead()}, CONFIG) == {}
+
+
+def test_an_account_with_no_links_to_the_members_never_joins() -> None:
+    # the same prompts, but no lead: infrastructure and behaviour link it to nobody
+    usage = _usage({"stranger": dict(BANK)})
+    assert adopters([GROUP], usage, {}, CONFIG) == {}
+
+
+def test_a_lead_of_another_group_does_not_join_this_one() -> None:
+    usage = _usage({"light": dict(BANK)})
+    assert adopters([GROUP], usage, {"light": _lead("h1")}, CONFIG) == {}
+
+
+def test_public_prompts_many_unlinked_accounts_use_are_no_bank() -> None:
+    # a public framework's prompts: the members use them, and so do forty honest customers
+    # who act with no member
+    public = {f"user{i}": {101: 1, 102: 1, 103: 1} for i in range(40)}
+    usage = _usage({"light": {101: 2, 102: 1, 103: 4}, **public})
+    assert banks([GROUP], usage, {"light": _lead()}, CONFIG) == {"h0": {104}}
+    assert adopters([GROUP], usage, {"light": _lead()}, CONFIG) == {}
+
+
+def test_the_groups_leads_count_as_its_own_users() -> None:
+    # the leads that run the bank are no evidence the prompts are public
+    leads = {f"light{i}": _lead() for i in range(6)}
+    usage = _usage({name: dict(BANK) for name in leads})
+    assert banks([GROUP], usage, leads, CONFIG) == {"h0": set(BANK)}
+    assert sorted(adopters([GROUP], usage, leads, CONFIG)) == sorted(leads)
+
+
+def test_prompts_few_members_use_are_no_bank() -> None:
+    usage = PromptUsage({"m1": {201: 3}, "m2": {201: 3}, "m3": {202: 1}, "light": {201: 5}})
+    assert banks([Group("h0", ["m1", "m2", "m3"], 3)], usage, {"light": _lead()}, CONFIG) == {}
+
+
+def test_a_lead_sending_mostly_other_system_prompts_does_not_join() -> None:
+    usage = _usage({"light": {101: 1, 102: 1, 103: 1, 999: 30}})
+    assert adopters([GROUP], usage, {"light": _lead()}, CONFIG) == {}
+
+
+def test_prompt_usage_reads_every_user_of_the_members_prompts() -> None:
+    con = duckdb.connect()
+    rows = [("m1", 1), ("m1", 1), ("m1", 2), ("m2", 2), ("light", 1), ("light", 7),
+            ("light", None), ("other", 3), ("m2", None)]
+    con.register("log", pa.table({"account": [a for a, _ in rows],
+                                  "system_template_id": pa.array([t for _, t in rows], pa.int64())}))
+    con.execute("CREATE TABLE exchanges AS SELECT * FROM log")
+    usage = prompt_usage(DuckDBEngine(con), "exchanges", [Group("h0", ["m1", "m2"], 2)])
+    # "light" uses a member's prompt, so all its system prompts come back; "other" uses none
+    assert usage.by_account == {"m1": {1: 2, 2: 1}, "m2": {2: 1}, "light": {1: 1, 7: 1}}
+    assert prompt_usage(DuckDBEngine(con), "exchanges", []).by_account == {}
+
+
+def test_the_assembler_adds_adopters_to_their_group_before_it_is_judged() -> None:
+    both = {"ip": 0.6, "tpl": 0.6}
+    pairs = {(a, b): both for i, a in enumerate(MEMBERS) for b in MEMBERS[i + 1:]}
+    pairs[("light", "m1")] = both
+    pairs[("light", "m2")] = both
+    comms = Communities.from_pairs(pairs)
+    harvest = Assessment(abuse=0.0, harvest=0.4, reasons=[])
+    idle = Assessment(abuse=0.0, harvest=0.0, reasons=[])
+    assessments = {**dict.fromkeys(MEMBERS, harvest), "light": idle}
+    assembler = CampaignAssembler()
+    groups = assembler.groups(comms, assessments, set())
+    assert [g.accounts for g in groups] == [MEMBERS]  # too light to join on its own traffic
+    volumes = dict.fromkeys([*MEMBERS, "light"], 100)
+    assembler.adopt(groups, _usage({"light": {101: 2, 102: 1, 103: 4}}), comms, assessments, set(), volumes)
+    assert groups[0].accounts == ["light", *MEMBERS]
+    assert assembler.joined_["light"].signal == "runs_playbook"
+    # an excluded (authorized) account never joins, whatever it runs
+    again = CampaignAssembler()
+    groups = again.groups(comms, assessments, {"light"})
+    again.adopt(groups, _usage({"light": dict(BANK)}), comms, assessments, {"light"}, volumes)
+    assert groups[0].accounts == MEMBERS
