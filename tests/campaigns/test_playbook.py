@@ -114,3 +114,34 @@ def test_the_assembler_adds_adopters_to_their_group_before_it_is_judged() -> Non
     groups = again.groups(comms, assessments, {"light"})
     again.adopt(groups, _usage({"light": dict(BANK)}), comms, assessments, {"light"}, volumes)
     assert groups[0].accounts == MEMBERS
+
+
+def _pooled_harvest() -> dict:
+    """A group's pooled traffic that convicts as coordinated harvesting at five accounts."""
+    from stillwatch.accounts.features import ALL_CATEGORIES
+
+    p: dict = {
+        "exchanges": 5000, "accounts": 5, "orgs": 5, "no_org_exchanges": 0, "elicit_count": 0,
+        "elicit_rate": 0.0, "extract_count": 0, "extract_rate": 0.0, "near_max_tokens": 0.9,
+        "multi_n": 0.8, "logprobs": 0.9, "top_template_count": 4000, "distinct_templates": 20,
+        "single_turn": 1.0, "active_hours": 24, "hour_entropy": 0.99, "young_accounts": 0.0,
+        "pivot_share": 0.0, "pivot_model": None, "active_days": 10, "high_effort": 0.0,
+        "distinct_ips": 5, "distinct_asns": 1, "member_asns": 1, "sync": 0.0,
+    }
+    p.update({f"cat_{c}": 0.0 for c in ALL_CATEGORIES})
+    p["cat_general_chat"] = 1.0
+    return p
+
+
+def test_adopted_accounts_never_make_a_few_harvesters_a_campaign() -> None:
+    from stillwatch.accounts.evidence import BehaviourScorer
+
+    scorer = BehaviourScorer().fit([_pooled_harvest()])
+    kinds = {"ip": 10, "tpl": 10}
+    five = Group("h0", ["a", "b", "c", "d", "e"], 5, kinds)
+    assert len(CampaignAssembler().decide([five], {"h0": _pooled_harvest()}, scorer)) == 1
+    # three harvesters and two light accounts that run their prompts: related, not a campaign
+    three = Group("h0", ["a", "b", "c", "d", "e"], 5, kinds, adopted=["d", "e"])
+    assembler = CampaignAssembler()
+    assert assembler.decide([three], {"h0": _pooled_harvest()}, scorer) == []
+    assert assembler.related_["a"].signal == "related_harvesting"

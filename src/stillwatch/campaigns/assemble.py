@@ -125,6 +125,7 @@ class CampaignAssembler:
         for acct, (key, reason) in joining.items():
             group = by_key[key]
             group.accounts.append(acct)
+            group.adopted.append(acct)
             self.joined_[acct] = reason
         for key in {key for key, _ in joining.values()}:
             group = by_key[key]
@@ -285,7 +286,7 @@ class CampaignAssembler:
                 and harvested
                 and noisy_or([coordination_score, behaviour.harvest]) >= c.campaign_threshold
             )
-            coordinated = harvesting_together and len(group.accounts) >= c.min_accounts
+            coordinated = harvesting_together and group.head_count >= c.min_accounts
             # A few jailbreak attempts are not a campaign: abuse convicts at volume only.
             abusive = (
                 behaviour.abuse >= c.abuse_threshold

@@ -20,7 +20,7 @@ SHARED_INFRA = tuple(k for k, cls in KIND_CLASS.items() if cls == "infra" and k 
 
 
 def coordination_reasons(group: Group, profile: Mapping[str, Any], c: CampaignConfig) -> list[Reason]:
-    n, min_accounts = len(group.accounts), c.min_accounts
+    n, min_accounts = group.head_count, c.min_accounts
     reasons: list[Reason] = []
     classes = {
         name: sum(group.kinds.get(k, 0) for k in kinds)

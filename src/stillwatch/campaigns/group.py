@@ -46,6 +46,15 @@ class Group:
     accounts: list[str]
     linked: int
     kinds: dict[str, int] = field(default_factory=dict)
+    #: members that joined through the group's bank of system prompts, too light to show
+    #: harvesting of their own (``playbook``)
+    adopted: list[str] = field(default_factory=list)
+
+    @property
+    def head_count(self) -> int:
+        """Members that count towards a campaign's minimum size: light accounts that only
+        run the group's prompts never make a few accounts a campaign."""
+        return len(self.accounts) - len(self.adopted)
 
 
 @dataclass
