@@ -94,8 +94,10 @@ def banks(
         for t in used:
             users = holders[t]
             inside = len(users & members)
+            if inside < config.bank_members:
+                continue
             theirs = inside + sum(1 for a in users - members if a in leads and leads[a].group == group.key)
-            if inside >= config.bank_members and theirs >= config.bank_share * len(users):
+            if theirs >= config.bank_share * len(users):
                 bank.add(t)
         if bank:
             out[group.key] = bank
