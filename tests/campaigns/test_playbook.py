@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from stillwatch.accounts.evidence import Assessment
+from stillwatch.accounts.evidence import Assessment, BehaviourScorer
+from stillwatch.accounts.features import ALL_CATEGORIES
 from stillwatch.campaigns.assemble import CampaignAssembler
 from stillwatch.campaigns.associates import Lead
 from stillwatch.campaigns.group import CampaignConfig, Group
@@ -118,8 +119,6 @@ def test_the_assembler_adds_adopters_to_their_group_before_it_is_judged() -> Non
 
 def _pooled_harvest() -> dict:
     """A group's pooled traffic that convicts as coordinated harvesting at five accounts."""
-    from stillwatch.accounts.features import ALL_CATEGORIES
-
     p: dict = {
         "exchanges": 5000, "accounts": 5, "orgs": 5, "no_org_exchanges": 0, "elicit_count": 0,
         "elicit_rate": 0.0, "extract_count": 0, "extract_rate": 0.0, "near_max_tokens": 0.9,
@@ -134,8 +133,6 @@ def _pooled_harvest() -> dict:
 
 
 def test_adopted_accounts_never_make_a_few_harvesters_a_campaign() -> None:
-    from stillwatch.accounts.evidence import BehaviourScorer
-
     scorer = BehaviourScorer().fit([_pooled_harvest()])
     kinds = {"ip": 10, "tpl": 10}
     five = Group("h0", ["a", "b", "c", "d", "e"], 5, kinds)
