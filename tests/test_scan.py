@@ -161,6 +161,9 @@ def test_hydra_is_one_campaign(result) -> None:
     camp = next(c for c in result.campaigns if c.id in ids)
     assert "hydra_accounts" in camp.tactics
     assert "AML.T0021" in camp.to_json()["atlas"]
+    # the link-graph communities around it, for the analyst
+    around = camp.to_json()["communities"]
+    assert around["communities"] >= 1 and around["accounts"] - around["outside"] == 12
 
 
 def test_shared_infrastructure_alone_never_convicts(result) -> None:

@@ -33,3 +33,14 @@ def test_edges_across_communities_are_kept_but_not_counted_inside() -> None:
     assert comms.membership["c"] != comms.membership["d"]
     assert comms.pair("c", "d").weights == {"tpl": 0.01}
     assert [p.other for p in comms.partners("c")] == ["a", "b", "d"]
+
+
+def test_the_communities_around_some_accounts_are_counted() -> None:
+    rows = [("ip", "infra", x, y, 1, 5.0) for x, y in (("a", "b"), ("b", "c"), ("a", "c"),
+                                                         ("d", "e"), ("e", "f"), ("d", "f"))]
+    rows.append(("tpl", "content", "c", "d", 1, 0.01))
+    comms = LinkGraph(resolution=1.0).transform(_links(rows))
+    # "z" has no links, so no community
+    assert comms.around(["a", "b", "z"]) == {"communities": 1, "accounts": 3, "outside": 1}
+    assert comms.around(["a", "d"]) == {"communities": 2, "accounts": 6, "outside": 4}
+    assert comms.around(["z"]) == {"communities": 0, "accounts": 0, "outside": 0}

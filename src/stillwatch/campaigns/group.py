@@ -65,6 +65,8 @@ class Campaign:
     assessment: Assessment
     reasons: list[Reason]
     score: float
+    #: the link-graph communities around its members (``Communities.around``), when known
+    communities: dict[str, int] | None = None
 
     @property
     def tactics(self) -> list[str]:
@@ -87,4 +89,5 @@ class Campaign:
             "atlas": atlas_for(tactics),
             "score": round(self.score, 4),
             "reasons": [r.to_json() for r in self.reasons],
+            **({"communities": self.communities} if self.communities is not None else {}),
         }

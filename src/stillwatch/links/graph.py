@@ -45,6 +45,18 @@ class Communities:
             out[cid].append(account)
         return {cid: sorted(accts) for cid, accts in out.items()}
 
+    def around(self, accounts: list[str]) -> dict[str, int]:
+        """The link-graph communities that hold some of ``accounts``: how many, how many
+        accounts they hold in all, and how many of those are not in ``accounts``.
+
+        Campaigns are decided on the pair rules, across community lines; the communities
+        around a campaign are where an analyst looks next (accounts the rules left out)."""
+        mine = set(accounts)
+        touched = {self.membership[a] for a in mine if a in self.membership}
+        size = sum(1 for cid in self.membership.values() if cid in touched)
+        inside = sum(1 for a in mine if a in self.membership)
+        return {"communities": len(touched), "accounts": size, "outside": size - inside}
+
     def partners(self, account: str) -> list[Partner]:
         """The account's partners and each pair's evidence, in the partners' name order."""
         return self.pairs.partners(account)
