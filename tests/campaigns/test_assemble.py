@@ -218,3 +218,16 @@ def test_faint_overlaps_with_many_members_do_not_make_a_lead() -> None:
     assembler.associates([_campaign("C001", members)], _communities(edges),
                          {**dict.fromkeys(members, HARVEST), "pool": quiet}, set(), {"pool": 300})  # fmt: skip
     assert assembler.related_ == {}
+
+
+def test_a_light_abuser_acting_with_harvesters_is_peeled_with_them() -> None:
+    # Too few elicitation prompts to convict on its own and no other abuser to group
+    # with: it is judged like the harvesters it acts with. A heavy abuser stays on its own.
+    light = Assessment(abuse=0.6, harvest=0.0, reasons=[], abuse_prompts=8)
+    heavy = Assessment(abuse=0.9, harvest=0.0, reasons=[], abuse_prompts=50)
+    both = {"infra": 1.0, "client": 1.0}
+    comms = _communities({("a", "b"): both, ("b", "c"): both, ("a", "c"): both,
+                          ("x", "a"): both, ("x", "b"): both, ("y", "a"): both, ("y", "c"): both})
+    assessments = {**dict.fromkeys("abc", HARVEST), "x": light, "y": heavy}
+    groups = CampaignAssembler().groups(comms, assessments, set())
+    assert sorted(g.accounts for g in groups) == [["a", "b", "c", "x"], ["y"]]

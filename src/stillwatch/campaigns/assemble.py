@@ -56,8 +56,9 @@ class CampaignAssembler:
         harvesting. Abusers group with the abusers they share most of some evidence with
         (their abuse is the proof, the link only says whose campaign it is), in whatever
         community; sharing a community, a few proxy exits or a popular jailbreak's wording
-        is not enough, and an abuser on its own is judged on its own volume. Lone accounts
-        showing abuse form groups of their own. An abuse group takes in the accounts that
+        is not enough, and an abuser on its own is judged on its own volume, or, too light
+        for that, peeled with the harvesters. Lone accounts showing abuse form groups of
+        their own. An abuse group takes in the accounts that
         pay with its card and harvest themselves (``_add_paymates``).
         """
         c = self.config
@@ -88,9 +89,15 @@ class CampaignAssembler:
         # lands in one group.
         for group in out:
             self._add_paymates(group, communities, assessments, excluded, grouped)
+        # An abuser in no abuse group and too light to convict on its own volume is judged
+        # like any harvester (its abuse is harvesting too): one operator's accounts that
+        # ask for the hidden reasoning a few times each belong with the accounts they act
+        # with, not left out for sending more than they do.
+        light = [a for a in sorted(abusers - grouped) if assessments[a].abuse_prompts < c.abuse_min_prompts]
         # Coordinated harvesters are peeled across community lines: a hydra of thousands of
         # accounts may span several communities and is still one operator.
-        for i, part in enumerate(self._cohesive([h for h in harvesters if h not in grouped], rules)):
+        candidates = [h for h in harvesters if h not in grouped] + light
+        for i, part in enumerate(self._cohesive(candidates, rules)):
             if len(part) >= 2:
                 out.append(Group(f"h{i}", part, len(part), pair_counts(part, communities)))
                 grouped.update(part)
