@@ -57,15 +57,19 @@ def simulate(size: int, seed: int, out: Path) -> Path:
     return log
 
 
-def scan(log: Path, engine: str, master: str, out: Path) -> dict:
+def scan(log: Path, engine: str, master: str, memory: str, out: Path) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     cmd = [_cli(), "scan", str(log), "--out", str(out), "--authorized", str(log.parent / "authorized.txt"),
            "--engine", engine, "--json"]  # fmt: skip
     if engine == "spark":
-        cmd += ["--spark-master", master]
+        cmd += ["--spark-master", master, "--spark-memory", memory]
     wall, peak, proc = measured(cmd)
     if proc.returncode != 0:
-        raise SystemExit(f"{engine} scan of {log} failed:\n{proc.stderr.decode()[-3000:]}")
+        # Spark's first error is often far above the traceback that ends its output
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "stderr.log").write_bytes(proc.stderr)
+        raise SystemExit(f"{engine} scan of {log} failed (all of its output: {out / 'stderr.log'}):\n"
+                         f"{proc.stderr.decode()[-3000:]}")
     summary = orjson.loads(proc.stdout)
     verdicts = {
         row["account"]: row["verdict"]
@@ -83,6 +87,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="100k,1m")
     ap.add_argument("--engines", default="duckdb,spark")
     ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--spark-memory", default="4g", help="the Spark driver's memory (local mode: all of it)")
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--out", type=Path, default=Path("bench/scale/results"))
     ap.add_argument("--keep", action="store_true", help="keep the simulated logs")
@@ -95,7 +100,7 @@ def main() -> None:
         n_log = pq.ParquetFile(log).metadata.num_rows
         runs = {}
         for engine in engines:
-            r = runs[engine] = scan(log, engine, args.master, work / engine)
+            r = runs[engine] = scan(log, engine, args.master, args.spark_memory, work / engine)
             print(f"{name} {engine}: {r['exchanges']:,} exchanges in {r['wall_s']:.1f} s, "
                   f"peak {r['peak_mb']:.0f} MB, stages {r['stages_s']}", flush=True)  # fmt: skip
         agree = None

@@ -18,9 +18,10 @@ def test_spark_needs_logs_to_read(tmp_path: Path) -> None:
 def test_a_spark_master_needs_the_spark_engine(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     log.write_text("")
-    run = CliRunner().invoke(cli, ["scan", str(log), "--out", str(tmp_path / "o"), "--spark-master", "local[2]"])
-    assert run.exit_code == 2
-    assert "--spark-master needs --engine spark" in run.output
+    for option, value in (("--spark-master", "local[2]"), ("--spark-memory", "8g")):
+        run = CliRunner().invoke(cli, ["scan", str(log), "--out", str(tmp_path / "o"), option, value])
+        assert run.exit_code == 2
+        assert "--spark-master and --spark-memory need --engine spark" in run.output
 
 
 def test_a_store_is_needed_without_logs(tmp_path: Path) -> None:

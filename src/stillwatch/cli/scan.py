@@ -80,13 +80,13 @@ def _on_duckdb(logs: tuple[Path, ...], config: ScanConfig, allowed: set[str], db
 
 
 def _on_spark(logs: tuple[Path, ...], config: ScanConfig, allowed: set[str], out_dir: Path, fmt: str,
-              master: str | None, db: Path | None, console: Console) -> ScanResult:  # fmt: skip
+              master: str | None, memory: str, db: Path | None, console: Console) -> ScanResult:  # fmt: skip
     if importlib.util.find_spec("pyspark") is None:
         raise StillwatchError("--engine spark needs the [spark] extra: pip install 'stillwatch[spark]'")
     from stillwatch.spark.job import scan_on_spark
 
     run = scan_on_spark(
-        [str(p) for p in logs], config, allowed, out_dir, master=master,
+        [str(p) for p in logs], config, allowed, out_dir, master=master, memory=memory,
         fmt=None if fmt == "auto" else fmt, peer_db=db, peer_evidence=_peer_evidence(config),
         progress=_progress(console),
     )  # fmt: skip
@@ -112,6 +112,9 @@ def _on_spark(logs: tuple[Path, ...], config: ScanConfig, allowed: set[str], out
               help="duckdb: the embedded store. spark: Apache Spark over LOGS (files or URLs).")
 @click.option("--spark-master", metavar="URL", default=None,
               help="Spark master (local[4], spark://host:7077, yarn...); default: spark-submit's, else local[*].")
+@click.option("--spark-memory", metavar="SIZE", default=None,
+              help="Driver memory of a Spark session the scan starts itself (local mode: all of "
+                   "Spark's memory; default 4g); spark-submit's --driver-memory where it starts the JVM.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def command(
     logs: tuple[Path, ...],
@@ -122,6 +125,7 @@ def command(
     fmt: str,
     engine: str,
     spark_master: str | None,
+    spark_memory: str | None,
     as_json: bool,
 ) -> None:
     config = load_config(config_file)
@@ -132,10 +136,10 @@ def command(
     if engine == "spark":
         if not logs:
             raise click.UsageError("--engine spark reads LOG files or URLs; give at least one")
-        result = _on_spark(logs, config, allowed, out_dir, fmt, spark_master, db, console)
+        result = _on_spark(logs, config, allowed, out_dir, fmt, spark_master, spark_memory or "4g", db, console)
     else:
-        if spark_master:
-            raise click.UsageError("--spark-master needs --engine spark")
+        if spark_master or spark_memory:
+            raise click.UsageError("--spark-master and --spark-memory need --engine spark")
         db_path = db or out_dir / "stillwatch.duckdb"
         if not logs and not db_path.exists():
             raise click.UsageError("give LOG files to scan, or --db naming an existing store")

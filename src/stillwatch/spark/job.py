@@ -41,13 +41,14 @@ def scan_on_spark(
     out_dir: Path,
     *,
     master: str | None = None,
+    memory: str = "4g",
     fmt: str | None = None,
     peer_db: Path | None = None,
     peer_evidence: PeerEvidence | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> SparkScan:
     step = progress or (lambda _name: None)
-    spark = spark_session(master)
+    spark = spark_session(master, memory=memory)
     engine = SparkEngine(spark)
     step("read")
     log = read_exchanges(spark, paths, fmt)
