@@ -58,8 +58,8 @@ class CampaignAssembler:
         community; sharing a community, a few proxy exits or a popular jailbreak's wording
         is not enough, and an abuser on its own is judged on its own volume, or, too light
         for that, peeled with the harvesters. Lone accounts showing abuse form groups of
-        their own. An abuse group takes in the accounts that
-        pay with its card and harvest themselves (``_add_paymates``).
+        their own. An abuse group takes in the accounts that pay with its card and harvest
+        themselves (``_add_paymates``).
         """
         c = self.config
         rules = PairRules(communities.pairs, floor=c.pair_class_min, playbook_prompts=c.playbook_prompts,

@@ -41,9 +41,10 @@ def spark_session(master: str | None = None, *, memory: str = "4g", partitions: 
         builder.config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", memory)
         .config("spark.sql.shuffle.partitions", str(partitions))
-        # One Parquet row group a task where the writer made them small enough: 128 MB
-        # splits of compressed input put four of the simulator's 140k-row groups in one
-        # task, whose parsed rows did not fit a 4 GB local driver when cached (10M exchanges)
+        # One Parquet row group a task where the writer made them small enough, so each
+        # task parses and caches less at once: 128 MB splits of compressed input put four
+        # of the simulator's 140k-row groups in one task. (A 10M-exchange log still needs
+        # more than a 4 GB local driver: ``memory``.)
         .config("spark.sql.files.maxPartitionBytes", "16m")
         .config("spark.sql.adaptive.enabled", "true")
         .config("spark.sql.adaptive.coalescePartitions.enabled", "true")
