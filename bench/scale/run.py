@@ -57,12 +57,12 @@ def simulate(size: int, seed: int, out: Path) -> Path:
     return log
 
 
-def scan(log: Path, engine: str, master: str, memory: str, out: Path) -> dict:
+def scan(log: Path, engine: str, master: str, memory: str | None, out: Path) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     cmd = [_cli(), "scan", str(log), "--out", str(out), "--authorized", str(log.parent / "authorized.txt"),
            "--engine", engine, "--json"]  # fmt: skip
     if engine == "spark":
-        cmd += ["--spark-master", master, "--spark-memory", memory]
+        cmd += ["--spark-master", master] + (["--spark-memory", memory] if memory else [])
     wall, peak, proc = measured(cmd)
     if proc.returncode != 0:
         # Spark's first error is often far above the traceback that ends its output
@@ -87,7 +87,8 @@ def main() -> None:
     ap.add_argument("--sizes", default="100k,1m")
     ap.add_argument("--engines", default="duckdb,spark")
     ap.add_argument("--master", default="local[2]")
-    ap.add_argument("--spark-memory", default="4g", help="the Spark driver's memory (local mode: all of it)")
+    ap.add_argument("--spark-memory", default=None,
+                    help="the Spark driver's memory (local mode: all of it); default: the scan's")
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--out", type=Path, default=Path("bench/scale/results"))
     ap.add_argument("--keep", action="store_true", help="keep the simulated logs")

@@ -132,8 +132,8 @@ class Scanner:
         timed("adopt", lambda: assembler.adopt(groups, usage, communities, assessments, excluded, volumes))
         pooled = timed("pool", lambda: self._pool(engine, source, profiler, groups, cfg.campaigns))
         campaigns = assembler.decide(groups, pooled, scorer)
-        for campaign in campaigns:
-            campaign.communities = communities.around(campaign.accounts)
+        for campaign, near in zip(campaigns, communities.around_each([c.accounts for c in campaigns])):
+            campaign.communities = near
         timed("associates", lambda: assembler.associates(campaigns, communities, assessments, excluded, volumes))
         verdicts = VerdictPolicy(cfg.decisions).decide(
             profiles, assessments, campaigns, self.authorized, communities.neighbours,

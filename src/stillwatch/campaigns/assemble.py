@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from stillwatch.accounts.evidence import Assessment, BehaviourScorer, noisy_or
-from stillwatch.campaigns.associates import find_associates, find_leads
+from stillwatch.campaigns.associates import associate_reason, find_leads
 from stillwatch.campaigns.cohesion import PairRules, acts_with
 from stillwatch.campaigns.coordination import coordination_reasons, pair_counts, shares_infrastructure
 from stillwatch.campaigns.group import Campaign, CampaignConfig, Group
@@ -135,10 +135,7 @@ class CampaignAssembler:
             group.adopted.append(acct)
             self.joined_[acct] = reason
         for key in {key for key, _ in joining.values()}:
-            group = by_key[key]
-            group.accounts.sort()
-            group.linked = len(group.accounts)
-            group.kinds = pair_counts(group.accounts, communities)
+            _regroup(by_key[key], by_key[key].accounts, communities)
 
     def _add_paymates(
         self,
@@ -180,9 +177,7 @@ class CampaignAssembler:
                         {"account": acct},
                     )
         if len(members) > len(group.accounts):
-            group.accounts = sorted(members)
-            group.linked = len(members)
-            group.kinds = pair_counts(group.accounts, communities)
+            _regroup(group, members, communities)
 
     def _acts_with(self, pair: dict[str, float]) -> bool:
         """``cohesion.acts_with`` for one pair's evidence."""
@@ -237,13 +232,11 @@ class CampaignAssembler:
         excluded: set[str],
         volumes: Mapping[str, int],
     ) -> None:
-        """Add to ``related_`` the leads of ``find_associates``: accounts acting with a
-        campaign's members but too light to join it."""
-        self.related_.update(
-            find_associates(
-                campaigns, communities, assessments, excluded, volumes, self.config, self._together,
-            )
-        )
+        """Add to ``related_`` the campaigns' leads (``find_leads``): accounts acting with
+        a campaign's members but too light to join it."""
+        member_of = {a: k.id for k in campaigns for a in k.accounts}
+        leads = find_leads(member_of, communities, assessments, excluded, volumes, self.config, self._together)
+        self.related_.update((a, associate_reason(x, self.config.associate_weight)) for a, x in leads.items())
 
     def _relate(self, group: Group, behaviour: Assessment, coordination: float) -> None:
         n = len(group.accounts)
@@ -317,3 +310,10 @@ class CampaignAssembler:
         for i, campaign in enumerate(found, start=1):
             campaign.id = f"C{i:03d}"
         return found
+
+
+def _regroup(group: Group, members: list[str], communities: Communities) -> None:
+    """Make ``members`` the group's accounts, with their links counted again."""
+    group.accounts = sorted(members)
+    group.linked = len(group.accounts)
+    group.kinds = pair_counts(group.accounts, communities)

@@ -1,7 +1,7 @@
-"""Leads around a campaign: accounts that act with its members as they act with each other,
-but whose own traffic is too light to show harvesting, so they are not members.
+"""Leads around a group or campaign: accounts that act with its members as they act with each
+other, but whose own traffic is too light to show harvesting, so they are not members.
 
-The test is the one a member passes when groups are peeled, taken against the campaign: the
+The test is the one a member passes when groups are peeled, taken against the group: the
 account acts with some member (shared infrastructure *and* something it does, or the
 playbook of system prompts) and its links to the members span two classes of weight
 ``class_min_weight``, counting only pairs that share at least ``pair_class_min`` of a
@@ -10,7 +10,7 @@ a public prompt here and there with the members is short of the weight. An accou
 fewer than ``min_exchanges`` is not a lead: one prompt it happens to share is most of its
 traffic, which makes any link to it look strong.
 
-Never a conviction: the reason's weight (``associate_weight``, 0.5 by default) makes the
+Around a campaign, never a conviction: the reason's weight (``associate_weight``, 0.5 by default) makes the
 account ``suspicious`` with the campaign named, for an analyst or a gateway rule to act on.
 """
 
@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from stillwatch.accounts.evidence import Assessment
-from stillwatch.campaigns.group import Campaign, CampaignConfig
+from stillwatch.campaigns.group import CampaignConfig
 from stillwatch.links.edges import Partner
 from stillwatch.links.graph import Communities
 from stillwatch.links.pairs import class_weights
@@ -36,6 +36,10 @@ class Lead:
     mates: list[str]
     #: its summed link weight to them per evidence class, faint pairs left out
     links: dict[str, float]
+
+    def named(self) -> str:
+        """The first few mates, for a reason's text."""
+        return ", ".join(self.mates[:3]) + (", ..." if len(self.mates) > 3 else "")
 
 
 def find_leads(
@@ -80,27 +84,12 @@ def find_leads(
     return out
 
 
-def find_associates(
-    campaigns: list[Campaign],
-    communities: Communities,
-    assessments: Mapping[str, Assessment],
-    excluded: set[str],
-    volumes: Mapping[str, int],
-    config: CampaignConfig,
-    together: Callable[[Partner], bool],
-) -> dict[str, Reason]:
-    """account -> its ``campaign_associate`` reason, for accounts in no campaign."""
-    member_of = {a: k.id for k in campaigns for a in k.accounts}
-    leads = find_leads(member_of, communities, assessments, excluded, volumes, config, together)
-    return {a: _lead(x.group, x.mates, x.links, config.associate_weight) for a, x in leads.items()}
-
-
-def _lead(cid: str, mates: list[str], by_class: dict[str, float], weight: float) -> Reason:
-    named = ", ".join(mates[:3]) + (", ..." if len(mates) > 3 else "")
+def associate_reason(lead: Lead, weight: float) -> Reason:
+    """The ``campaign_associate`` reason of a lead of a campaign (``lead.group`` is its id)."""
     return Reason(
         "campaign_associate",
         weight,
-        f"acts together with {len(mates)} member(s) of campaign {cid} ({named}) "
+        f"acts together with {len(lead.mates)} member(s) of campaign {lead.group} ({lead.named()}) "
         "but its own traffic is too light to show harvesting",
-        {"campaign": cid, "accounts": mates, "links": {k: round(v, 4) for k, v in by_class.items()}},
+        {"campaign": lead.group, "accounts": lead.mates, "links": {k: round(v, 4) for k, v in lead.links.items()}},
     )

@@ -119,7 +119,6 @@ def adopters(
         share = sum(prompts[t] for t in mine) / sum(prompts.values())
         if len(mine) < config.bank_prompts or share < config.bank_share:
             continue
-        named = ", ".join(lead.mates[:3]) + (", ..." if len(lead.mates) > 3 else "")
         out[acct] = (
             lead.group,
             Reason(
@@ -127,7 +126,7 @@ def adopters(
                 0.0,
                 f"{len(mine)} of its system prompts ({share:.0%} of its system-prompted exchanges) "
                 f"come from its group's bank of {len(bank)}, which only the group's accounts and "
-                f"those acting with them use; acts with {len(lead.mates)} member(s) ({named})",
+                f"those acting with them use; acts with {len(lead.mates)} member(s) ({lead.named()})",
                 {"prompts": len(mine), "bank": len(bank), "share": round(share, 4), "accounts": lead.mates[:10]},
             ),
         )

@@ -80,7 +80,7 @@ def _on_duckdb(logs: tuple[Path, ...], config: ScanConfig, allowed: set[str], db
 
 
 def _on_spark(logs: tuple[Path, ...], config: ScanConfig, allowed: set[str], out_dir: Path, fmt: str,
-              master: str | None, memory: str, db: Path | None, console: Console) -> ScanResult:  # fmt: skip
+              master: str | None, memory: str | None, db: Path | None, console: Console) -> ScanResult:  # fmt: skip
     if importlib.util.find_spec("pyspark") is None:
         raise StillwatchError("--engine spark needs the [spark] extra: pip install 'stillwatch[spark]'")
     from stillwatch.spark.job import scan_on_spark
@@ -136,7 +136,7 @@ def command(
     if engine == "spark":
         if not logs:
             raise click.UsageError("--engine spark reads LOG files or URLs; give at least one")
-        result = _on_spark(logs, config, allowed, out_dir, fmt, spark_master, spark_memory or "4g", db, console)
+        result = _on_spark(logs, config, allowed, out_dir, fmt, spark_master, spark_memory, db, console)
     else:
         if spark_master or spark_memory:
             raise click.UsageError("--spark-master and --spark-memory need --engine spark")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -51,11 +51,18 @@ class Communities:
 
         Campaigns are decided on the pair rules, across community lines; the communities
         around a campaign are where an analyst looks next (accounts the rules left out)."""
-        mine = set(accounts)
-        touched = {self.membership[a] for a in mine if a in self.membership}
-        size = sum(1 for cid in self.membership.values() if cid in touched)
-        inside = sum(1 for a in mine if a in self.membership)
-        return {"communities": len(touched), "accounts": size, "outside": size - inside}
+        return self.around_each([accounts])[0]
+
+    def around_each(self, groups: list[list[str]]) -> list[dict[str, int]]:
+        """``around`` for each of ``groups``, counting the communities' sizes once."""
+        sizes = Counter(self.membership.values())
+        out = []
+        for accounts in groups:
+            linked = [a for a in set(accounts) if a in self.membership]
+            touched = {self.membership[a] for a in linked}
+            size = sum(sizes[cid] for cid in touched)
+            out.append({"communities": len(touched), "accounts": size, "outside": size - len(linked)})
+        return out
 
     def partners(self, account: str) -> list[Partner]:
         """The account's partners and each pair's evidence, in the partners' name order."""

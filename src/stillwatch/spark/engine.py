@@ -19,7 +19,11 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
-def spark_session(master: str | None = None, *, memory: str = "4g", partitions: int = 16) -> SparkSession:
+#: the driver's memory when the caller names none (in local mode, all of Spark's memory)
+DRIVER_MEMORY = "4g"
+
+
+def spark_session(master: str | None = None, *, memory: str | None = None, partitions: int = 16) -> SparkSession:
     """A session for ``master``: by default the one ``spark-submit`` set up, else ``local[*]``.
 
     Times are read and grouped in UTC, as the embedded engine does. The stage queries'
@@ -39,7 +43,7 @@ def spark_session(master: str | None = None, *, memory: str = "4g", partitions: 
         builder = builder.master("local[*]")
     session = (
         builder.config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.memory", memory)
+        .config("spark.driver.memory", memory or DRIVER_MEMORY)
         .config("spark.sql.shuffle.partitions", str(partitions))
         # One Parquet row group a task where the writer made them small enough, so each
         # task parses and caches less at once: 128 MB splits of compressed input put four

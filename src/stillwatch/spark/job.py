@@ -41,7 +41,7 @@ def scan_on_spark(
     out_dir: Path,
     *,
     master: str | None = None,
-    memory: str = "4g",
+    memory: str | None = None,
     fmt: str | None = None,
     peer_db: Path | None = None,
     peer_evidence: PeerEvidence | None = None,
