@@ -246,49 +246,56 @@ def kept_sql(pairs: str, kind_weights: str, cfg: LinkConfig) -> str:
     """
     keep = float(cfg.keep_weight)
     top = int(cfg.max_partners)
-    scored = f"""
-  SELECT kind, class, a, b, shared, strength, kind_weight * strength AS weight FROM (
+    # Spelled out at each use, not a CTE: read five times, a CTE of the 100M raw pairs was
+    # materialised (spilled) and read back slower than the raw table and its 8-row join.
+    scored = f"""(
+  SELECT kind, class, a, b, shared, strength, kind_weight * strength AS weight,
+         floor(log2(greatest(kind_weight * strength, 1e-300)) * 8) AS band FROM (
     SELECT p.kind, w.class, p.a, p.b, p.shared, w.kind_weight,
            {_strength("p.shared", "p.nkeys_a", "p.nkeys_b")} AS strength
     FROM {pairs} p JOIN {kind_weights} w ON p.kind = w.kind
-  ) s"""
+  ) s
+)"""
+    columns = "kind, class, a, b, shared, strength, weight"
     if top <= 0:
-        return scored
+        return f"SELECT {columns} FROM {scored} t"
     return f"""
-WITH scored AS ({scored}
+-- An end with {top} ends of its account in higher weight bands can't be among its closest,
+-- so only the rest are ranked: at 1M exchanges 21% of the ends, and at 10M ranking all
+-- 200M ends took 124-142 s. Bands are log-spaced, as ring pairs' weights crowd near zero.
+-- Any banding that grows with the weight gives the same ranks, so engines that round a
+-- logarithm differently still agree. Each side of the pairs is counted, and later joined,
+-- on its own: a union of both sides' ends, read twice, was materialised (200M rows).
+WITH bands AS (
+  SELECT kind, account, band,
+         coalesce(sum(sum(n)) OVER (PARTITION BY kind, account ORDER BY band DESC
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS above
+  FROM (
+    SELECT kind, a AS account, band, count(*) AS n FROM {scored} x GROUP BY kind, a, band
+    UNION ALL
+    SELECT kind, b AS account, band, count(*) AS n FROM {scored} y GROUP BY kind, b, band
+  ) e GROUP BY kind, account, band
 ),
+rankable AS (SELECT kind, account, band FROM bands WHERE above < {top}),
 -- each account's partners of each kind, whichever side of the pair it is on
 ends AS (
-  SELECT kind, a AS account, b AS other, weight FROM scored
+  SELECT s.kind, s.a AS account, s.b AS other, s.weight
+  FROM {scored} s JOIN rankable d ON d.kind = s.kind AND d.account = s.a AND d.band = s.band
   UNION ALL
-  SELECT kind, b AS account, a AS other, weight FROM scored
-),
--- An end with {top} ends of its account in higher weight bands can't be among its closest,
--- so only the rest are ranked: at 1M exchanges 21% of the ends, and at 10M this statement
--- took 86 s where ranking all 200M ends took 124-142 s, for the same kept pairs. Bands are
--- log-spaced, as ring pairs' weights crowd near zero.
--- Any banding that grows with the weight gives the same ranks, so engines that round a
--- logarithm differently still agree.
-banded AS (
-  SELECT kind, account, other, weight, floor(log2(greatest(weight, 1e-300)) * 8) AS band FROM ends
-),
-bands AS (
-  SELECT kind, account, band,
-         coalesce(sum(count(*)) OVER (PARTITION BY kind, account ORDER BY band DESC
-                                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS above
-  FROM banded GROUP BY kind, account, band
+  SELECT s.kind, s.b AS account, s.a AS other, s.weight
+  FROM {scored} s JOIN rankable d ON d.kind = s.kind AND d.account = s.b AND d.band = s.band
 ),
 ranked AS (
-  SELECT e.kind, e.account, e.other,
-         row_number() OVER (PARTITION BY e.kind, e.account ORDER BY e.weight DESC, e.other) AS rank
-  FROM banded e JOIN bands d ON d.kind = e.kind AND d.account = e.account AND d.band = e.band
-  WHERE d.above < {top}
+  SELECT kind, account, other,
+         row_number() OVER (PARTITION BY kind, account ORDER BY weight DESC, other) AS rank
+  FROM ends
 ),
 closest AS (
   SELECT kind, least(account, other) AS a, greatest(account, other) AS b FROM ranked
   WHERE rank <= {top} GROUP BY kind, least(account, other), greatest(account, other)
 )
-SELECT s.* FROM scored s LEFT JOIN closest c ON s.kind = c.kind AND s.a = c.a AND s.b = c.b
+SELECT s.kind, s.class, s.a, s.b, s.shared, s.strength, s.weight
+FROM {scored} s LEFT JOIN closest c ON s.kind = c.kind AND s.a = c.a AND s.b = c.b
 WHERE s.weight >= {keep} OR c.a IS NOT NULL
 """
 
