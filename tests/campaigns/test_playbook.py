@@ -117,6 +117,29 @@ def test_the_assembler_adds_adopters_to_their_group_before_it_is_judged() -> Non
     assert groups[0].accounts == MEMBERS
 
 
+def test_a_light_lead_running_the_bank_joins_but_not_one_lighter_still() -> None:
+    # Leads need min_exchanges (20) of their own traffic, except to join through the bank:
+    # three of its prompts are the proof then, down to bank_min_exchanges (5).
+    both = {"ip": 0.6, "tpl": 0.6}
+    pairs = {(a, b): both for i, a in enumerate(MEMBERS) for b in MEMBERS[i + 1:]}
+    for light in ("light", "lighter"):
+        pairs[(light, "m1")] = both
+        pairs[(light, "m2")] = both
+    comms = Communities.from_pairs(pairs)
+    harvest = Assessment(abuse=0.0, harvest=0.4, reasons=[])
+    idle = Assessment(abuse=0.0, harvest=0.0, reasons=[])
+    assessments = {**dict.fromkeys(MEMBERS, harvest), "light": idle, "lighter": idle}
+    volumes = {**dict.fromkeys(MEMBERS, 100), "light": CONFIG.bank_min_exchanges,
+               "lighter": CONFIG.bank_min_exchanges - 1}  # fmt: skip
+    assert CONFIG.bank_min_exchanges < CONFIG.min_exchanges
+    runs = {101: 2, 102: 2, 103: 1}
+    for light, joins in (("light", ["light"]), ("lighter", [])):
+        assembler = CampaignAssembler()
+        groups = assembler.groups(comms, assessments, set())
+        assembler.adopt(groups, _usage({light: runs}), comms, assessments, set(), volumes)
+        assert groups[0].adopted == joins
+
+
 def _pooled_harvest() -> dict:
     """A group's pooled traffic that convicts as coordinated harvesting at five accounts."""
     p: dict = {

@@ -126,7 +126,8 @@ class CampaignAssembler:
         """Add to their groups the leads that run a group's own bank of system prompts
         (``playbook.adopters``), before the groups are judged."""
         member_of = {a: g.key for g in groups for a in g.accounts}
-        leads = find_leads(member_of, communities, assessments, excluded, volumes, self.config, self._together)
+        leads = find_leads(member_of, communities, assessments, excluded, volumes, self.config, self._together,
+                           min_exchanges=self.config.bank_min_exchanges)  # fmt: skip
         joining = adopters(groups, usage, leads, self.config)
         by_key = {g.key: g for g in groups}
         for acct, (key, reason) in joining.items():

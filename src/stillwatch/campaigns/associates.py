@@ -50,14 +50,17 @@ def find_leads(
     volumes: Mapping[str, int],
     config: CampaignConfig,
     together: Callable[[Partner], bool],
+    min_exchanges: int | None = None,
 ) -> dict[str, Lead]:
     """account -> the first group (by name) it is a lead of, for accounts in no group;
-    ``member_of`` names each member's group."""
+    ``member_of`` names each member's group. Accounts lighter than ``min_exchanges``
+    (``config.min_exchanges`` unless given) are not looked at."""
+    floor = config.min_exchanges if min_exchanges is None else min_exchanges
     out: dict[str, Lead] = {}
     for acct in communities.linked():
         if acct in member_of or acct in excluded or acct not in assessments:
             continue
-        if volumes.get(acct, 0) < config.min_exchanges:
+        if volumes.get(acct, 0) < floor:
             continue
         paired: dict[str, bool] = {}
         by_class: dict[str, dict[str, float]] = {}

@@ -23,6 +23,7 @@ class CampaignConfig:
     bank_members: int = 3
     bank_share: float = 0.9
     bank_prompts: int = 3
+    bank_min_exchanges: int = 5
     member_behaviour: float = 0.2
     coordination_threshold: float = 0.3
     harvest_threshold: float = 0.3

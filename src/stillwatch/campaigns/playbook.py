@@ -10,7 +10,10 @@ A group's bank is the system prompts that at least ``bank_members`` of its membe
 whose users are, for at least ``bank_share`` of them, its members or its leads. A public
 framework's or data set's prompt fails the second test: most of its many honest users are
 linked to no member. A lead joins the group when at least ``bank_prompts`` distinct prompts
-of the bank, and ``bank_share`` of its own system-prompted exchanges, are the bank's.
+of the bank, and ``bank_share`` of its own system-prompted exchanges, are the bank's. Here a
+lead may have as few as ``bank_min_exchanges`` (other leads need ``min_exchanges``): one
+prompt it happens to share would make any link to so light an account look strong, but
+three of a private bank's prompts are no chance.
 
 It is never the link alone: a lead already acts with the members as they act with each
 other (shared infrastructure *and* something it does, ``associates.find_leads``); the bank
