@@ -28,18 +28,19 @@ def _usage(extra: dict[str, dict[int, int]]) -> PromptUsage:
     return PromptUsage({**{m: dict(BANK) for m in MEMBERS}, **extra})
 
 
-def test_a_lead_running_three_of_the_banks_prompts_joins_with_the_reason() -> None:
-    usage = _usage({"light": {101: 2, 102: 1, 103: 4}})
+def test_a_lead_running_two_of_the_banks_prompts_joins_with_the_reason() -> None:
+    usage = _usage({"light": {101: 2, 103: 4}})
     joined = adopters([GROUP], usage, {"light": _lead()}, CONFIG)
     assert list(joined) == ["light"]
     key, reason = joined["light"]
     assert key == "h0"
     assert reason.signal == "runs_playbook"
-    assert reason.evidence["prompts"] == 3 and reason.evidence["bank"] == 4
+    assert reason.evidence["prompts"] == 2 and reason.evidence["bank"] == 4
 
 
-def test_two_prompts_of_the_bank_are_not_enough() -> None:
-    usage = _usage({"light": {101: 9, 102: 9}})
+def test_one_prompt_of_the_bank_is_not_enough() -> None:
+    # one prompt may be a public one a big hydra happens to dominate in this log
+    usage = _usage({"light": {101: 18}})
     assert adopters([GROUP], usage, {"light": _lead()}, CONFIG) == {}
 
 
@@ -119,7 +120,7 @@ def test_the_assembler_adds_adopters_to_their_group_before_it_is_judged() -> Non
 
 def test_a_light_lead_running_the_bank_joins_but_not_one_lighter_still() -> None:
     # Leads need min_exchanges (20) of their own traffic, except to join through the bank:
-    # three of its prompts are the proof then, down to bank_min_exchanges (5).
+    # its prompts are the proof then, down to bank_min_exchanges (5).
     both = {"ip": 0.6, "tpl": 0.6}
     pairs = {(a, b): both for i, a in enumerate(MEMBERS) for b in MEMBERS[i + 1:]}
     for light in ("light", "lighter"):

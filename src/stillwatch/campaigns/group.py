@@ -22,7 +22,7 @@ class CampaignConfig:
     playbook_prompts: int = 6
     bank_members: int = 3
     bank_share: float = 0.9
-    bank_prompts: int = 3
+    bank_prompts: int = 2
     bank_min_exchanges: int = 5
     member_behaviour: float = 0.2
     coordination_threshold: float = 0.3

@@ -13,7 +13,7 @@ linked to no member. A lead joins the group when at least ``bank_prompts`` disti
 of the bank, and ``bank_share`` of its own system-prompted exchanges, are the bank's. Here a
 lead may have as few as ``bank_min_exchanges`` (other leads need ``min_exchanges``): one
 prompt it happens to share would make any link to so light an account look strong, but
-three of a private bank's prompts are no chance.
+two prompts of a private bank are no chance.
 
 It is never the link alone: a lead already acts with the members as they act with each
 other (shared infrastructure *and* something it does, ``associates.find_leads``); the bank
