@@ -10,7 +10,7 @@ import numpy as np
 from stillwatch.campaigns.assemble import CampaignAssembler
 from stillwatch.campaigns.cohesion import PairRules, components
 from stillwatch.links.graph import Communities
-from stillwatch.links.pairs import KIND_CLASS, LinkConfig
+from stillwatch.links.pairs import KIND_CLASS, LinkConfig, class_weights
 
 NAMES = [f"acct{i}" for i in range(7)]
 # Values at and around the thresholds (pair_class_min 0.05, class_min_weight 0.3), and sums
@@ -50,8 +50,10 @@ def _peel_one_by_one(members: set[str], comms: Communities, assembler: CampaignA
                 if link.other in kept:
                     paired = paired or assembler._acts_with(link.weights)
                     playbook = playbook or assembler._playbook(link)
-                    for kind, w in link.weights.items():
-                        by_class[KIND_CLASS[kind]] = by_class.get(KIND_CLASS[kind], 0.0) + w
+                    # a class counts only where the pair shares at least pair_class_min of it
+                    for cls, w in class_weights(link.weights).items():
+                        if w >= assembler.config.pair_class_min:
+                            by_class[cls] = by_class.get(cls, 0.0) + w
             spans = sum(w >= assembler.config.class_min_weight for w in by_class.values()) >= 2
             if not ((paired and spans) or playbook):
                 kept.discard(acct)
@@ -140,3 +142,19 @@ def test_kind_counts_count_pairs_inside_the_group_only() -> None:
 
 def test_link_config_weights_cover_every_kind() -> None:
     assert set(LinkConfig().weights) == set(KIND_CLASS)
+
+
+def test_faint_overlaps_with_many_members_do_not_add_up_to_a_class() -> None:
+    # A customer of the hydra's proxy pool shares an exit with each of eight members, one
+    # client fingerprint with one of them, and a public template or two with each (0.04,
+    # under pair_class_min): 0.32 of "content" summed, but no pair shares any of it.
+    members = [f"m{i}" for i in range(8)]
+    pairs: dict = {(a, b): {"ip": 0.3, "sys": 0.6} for i, a in enumerate(members) for b in members[i + 1:]}
+    for m in members:
+        pairs[(m, "proxy_customer")] = {"ip": 0.3, "tpl": 0.04}
+    pairs[("m0", "proxy_customer")] = {"ip": 0.3, "tpl": 0.04, "client": 0.075}
+    comms = Communities.from_pairs(pairs)
+    assembler = CampaignAssembler()
+    group = {*members, "proxy_customer"}
+    assert _rules(comms, assembler).peel(group, assembler.config.class_min_weight) == set(members)
+    assert _peel_one_by_one(group, comms, assembler) == set(members)

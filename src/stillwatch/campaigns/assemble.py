@@ -206,7 +206,8 @@ class CampaignAssembler:
 
         A member stays while some other member of its group acts with it (``_acts_with``)
         and its links to its group's other members span two classes of total weight
-        ``class_min_weight``; the survivors split into the connected parts of the acts-with
+        ``class_min_weight`` (a class counted only in pairs sharing ``pair_class_min`` of
+        it); the survivors split into the connected parts of the acts-with
         relation, so a pair of honest accounts that happens to sit inside a hydra's
         community is judged on its own, not on the hydra's pooled traffic. Each part is
         peeled again until nothing moves: a customer of a hydra's proxy pool must not stay

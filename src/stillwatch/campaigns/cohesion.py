@@ -97,6 +97,7 @@ class PairRules:
     def __init__(self, pairs: PairEvidence, *, floor: float, playbook_prompts: int,
                  link_weights: Mapping[str, float], link_floor: float) -> None:  # fmt: skip
         self.pairs = pairs
+        self.floor = floor
         n_pairs = len(pairs)
         row_pair = np.repeat(np.arange(n_pairs), np.diff(pairs.row_ptr))
         kind_class = np.array([CLASSES.index(KIND_CLASS[k]) for k in pairs.kinds] or [0], dtype=np.int8)
@@ -143,7 +144,9 @@ class PairRules:
     def peel(self, members: set[str], class_min: float) -> set[str]:
         """The largest part of ``members`` in which every member is paired with another by
         ``acts`` (or shares a playbook with one) and its links to the rest span two classes
-        of at least ``class_min`` each.
+        of at least ``class_min`` each, a class counting only in the pairs that share at
+        least ``floor`` of it: a proxy customer sharing a public template or two with each
+        of a hydra's members has no content in common with any of them.
 
         Both conditions only weaken as members leave, so removing every failing member at
         once, round after round, ends at the same set as removing them one by one.
@@ -155,15 +158,21 @@ class PairRules:
         rows = rows[np.repeat(inside, counts)]
         src, nbr, pid, counts = src[inside], nbr[inside], pid[inside], counts[inside]
         acts, playbook = self.acts[pid], self.playbook[pid]
-        bins = np.repeat(src.astype(np.int64), counts) * len(CLASSES) + self.row_class[rows]
-        weights = self.pairs.row_weight[rows]
+        k = len(CLASSES)
+        # Each entry's class sums, added in its rows' order (as ``class_weights`` adds a
+        # partner's kinds); a class counts towards the member's links only where the pair
+        # shares at least ``floor`` of it (``find_leads`` weighs leads the same way).
+        entry = np.repeat(np.arange(len(src), dtype=np.int64), counts) * k + self.row_class[rows]
+        per_entry = np.bincount(entry, self.pairs.row_weight[rows], minlength=len(src) * k).reshape(len(src), k)
+        per_entry = np.where(per_entry >= self.floor, per_entry, 0.0)
+        bins = (src.astype(np.int64)[:, None] * k + np.arange(k)).ravel()
         n = len(kept)
         while True:
             live = kept[src] & kept[nbr]
             paired = np.bincount(src[live & acts], minlength=n) > 0
             shared_bank = np.bincount(src[live & playbook], minlength=n) > 0
             # Adding 0.0 for a partner that left keeps each sum what the one-by-one walk gives.
-            by_class = np.bincount(bins, weights * np.repeat(live, counts), minlength=n * len(CLASSES))
+            by_class = np.bincount(bins, (per_entry * live[:, None]).ravel(), minlength=n * k)
             spans = spans_classes(by_class.reshape(n, len(CLASSES)), class_min)
             stays = kept & ((paired & spans) | shared_bank)
             if (stays == kept).all():
