@@ -40,3 +40,10 @@ def test_graph_keeps_the_most_linked_accounts() -> None:
     drawn_nodes = plots.most_linked(names, strength, 3)
     _, nodes, drawn = plots.account_graph(drawn_nodes, edges, lambda _: "clear", lambda _: 1.0)
     assert nodes == 3 and drawn == 1  # a1, a2, a4 kept; only a1-a2 lies among them
+
+
+def test_links_of_a_kind_weighted_zero_are_not_drawn() -> None:
+    # e.g. [links.weights] client = 0.0: its links still come through, at weight 0
+    edges = {("a", "b"): (0.6, "content"), ("b", "c"): (0.0, "client")}
+    _, nodes, drawn = plots.account_graph(["a", "b", "c"], edges, lambda _: "campaign", lambda _: 1.0)
+    assert (nodes, drawn) == (3, 1)
