@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pyarrow as pa
 
 from stillwatch.links.graph import LinkGraph
@@ -44,3 +46,19 @@ def test_the_communities_around_some_accounts_are_counted() -> None:
     assert comms.around(["a", "b", "z"]) == {"communities": 1, "accounts": 3, "outside": 1}
     assert comms.around(["a", "d"]) == {"communities": 2, "accounts": 6, "outside": 4}
     assert comms.around(["z"]) == {"communities": 0, "accounts": 0, "outside": 0}
+
+
+def test_communities_repeat_and_leave_the_global_random_stream_alone() -> None:
+    # Leiden draws from igraph's generator, seeded for the call: the same links give the
+    # same communities, and the caller's random stream is not touched.
+    cliques = [[f"{c}{i}" for i in range(6)] for c in "pqrs"]
+    rows = [("ip", "infra", x, y, 1, 1.0) for members in cliques
+            for i, x in enumerate(members) for y in members[i + 1:]]  # fmt: skip
+    rows += [("tpl", "content", a[0], b[0], 1, 0.01) for a, b in zip(cliques, cliques[1:])]
+    random.seed(5)
+    expected = random.random()
+    random.seed(5)
+    first = LinkGraph(resolution=1.0, seed=3).transform(_links(rows)).membership
+    assert random.random() == expected
+    assert LinkGraph(resolution=1.0, seed=3).transform(_links(rows)).membership == first
+    assert len({first[m] for m in cliques[0]}) == 1 and len(set(first.values())) == 4
