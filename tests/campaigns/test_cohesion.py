@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 import numpy as np
 
 from stillwatch.campaigns.assemble import CampaignAssembler
-from stillwatch.campaigns.cohesion import PairRules, components
+from stillwatch.campaigns.cohesion import PairRules, components, shared_classes
 from stillwatch.links.graph import Communities
-from stillwatch.links.pairs import KIND_CLASS, LinkConfig, class_weights
+from stillwatch.links.pairs import KIND_CLASS, LinkConfig
 
 NAMES = [f"acct{i}" for i in range(7)]
 # Values at and around the thresholds (pair_class_min 0.05, class_min_weight 0.3), and sums
@@ -50,10 +50,8 @@ def _peel_one_by_one(members: set[str], comms: Communities, assembler: CampaignA
                 if link.other in kept:
                     paired = paired or assembler._acts_with(link.weights)
                     playbook = playbook or assembler._playbook(link)
-                    # a class counts only where the pair shares at least pair_class_min of it
-                    for cls, w in class_weights(link.weights).items():
-                        if w >= assembler.config.pair_class_min:
-                            by_class[cls] = by_class.get(cls, 0.0) + w
+                    for cls, w in shared_classes(link.weights, assembler.config.pair_class_min).items():
+                        by_class[cls] = by_class.get(cls, 0.0) + w
             spans = sum(w >= assembler.config.class_min_weight for w in by_class.values()) >= 2
             if not ((paired and spans) or playbook):
                 kept.discard(acct)

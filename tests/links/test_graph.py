@@ -43,9 +43,9 @@ def test_the_communities_around_some_accounts_are_counted() -> None:
     rows.append(("tpl", "content", "c", "d", 1, 0.01))
     comms = LinkGraph(resolution=1.0).transform(_links(rows))
     # "z" has no links, so no community
-    assert comms.around(["a", "b", "z"]) == {"communities": 1, "accounts": 3, "outside": 1}
-    assert comms.around(["a", "d"]) == {"communities": 2, "accounts": 6, "outside": 4}
-    assert comms.around(["z"]) == {"communities": 0, "accounts": 0, "outside": 0}
+    assert comms.around_each([["a", "b", "z"]])[0] == {"communities": 1, "accounts": 3, "outside": 1}
+    assert comms.around_each([["a", "d"]])[0] == {"communities": 2, "accounts": 6, "outside": 4}
+    assert comms.around_each([["z"]])[0] == {"communities": 0, "accounts": 0, "outside": 0}
 
 
 def test_communities_repeat_and_leave_the_global_random_stream_alone() -> None:

@@ -20,10 +20,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from stillwatch.accounts.evidence import Assessment
+from stillwatch.campaigns.cohesion import shared_classes
 from stillwatch.campaigns.group import CampaignConfig
 from stillwatch.links.edges import Partner
 from stillwatch.links.graph import Communities
-from stillwatch.links.pairs import class_weights
 from stillwatch.types import Reason
 
 
@@ -50,17 +50,16 @@ def find_leads(
     volumes: Mapping[str, int],
     config: CampaignConfig,
     together: Callable[[Partner], bool],
-    min_exchanges: int | None = None,
+    *,
+    min_exchanges: int,
 ) -> dict[str, Lead]:
-    """account -> the first group (by name) it is a lead of, for accounts in no group;
-    ``member_of`` names each member's group. Accounts lighter than ``min_exchanges``
-    (``config.min_exchanges`` unless given) are not looked at."""
-    floor = config.min_exchanges if min_exchanges is None else min_exchanges
+    """account -> the first group (by name) it is a lead of, for accounts in no group with
+    at least ``min_exchanges``; ``member_of`` names each member's group."""
     out: dict[str, Lead] = {}
     for acct in communities.linked():
         if acct in member_of or acct in excluded or acct not in assessments:
             continue
-        if volumes.get(acct, 0) < floor:
+        if volumes.get(acct, 0) < min_exchanges:
             continue
         paired: dict[str, bool] = {}
         by_class: dict[str, dict[str, float]] = {}
@@ -72,12 +71,8 @@ def find_leads(
                 continue
             paired[gid] = paired.get(gid, False) or together(link)
             weights = by_class.setdefault(gid, {})
-            for cls, w in class_weights(kinds).items():
-                # Faint overlaps are left out: a big campaign's members draw on public
-                # prompts and proxy exits too, so a customer sharing one prompt with each
-                # of a few hundred members would otherwise sum to a strong link.
-                if w >= config.pair_class_min:
-                    weights[cls] = weights.get(cls, 0.0) + w
+            for cls, w in shared_classes(kinds, config.pair_class_min).items():
+                weights[cls] = weights.get(cls, 0.0) + w
             mates.setdefault(gid, []).append(other)
         for gid in sorted(paired):
             spans = sum(w >= config.class_min_weight for w in by_class[gid].values()) >= 2

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from stillwatch.links.edges import PairEvidence
-from stillwatch.links.pairs import KIND_CLASS
+from stillwatch.links.pairs import KIND_CLASS, class_weights
 
 #: evidence classes in a fixed order: the columns of the per-pair sums
 CLASSES = ("content", "infra", "client")
@@ -37,6 +37,17 @@ def acts_with(infra: Any, net: Any, content: Any, client: Any, floor: float) -> 
     """
     classes = (infra >= floor) * 1 + (content >= floor) * 1 + (client >= floor) * 1
     return ((infra - net) >= floor) & (classes >= 2)
+
+
+def shared_classes(kinds: Mapping[str, float], floor: float) -> dict[str, float]:
+    """One pair's link weight per class, only the classes it shares at least ``floor`` of.
+
+    Faint overlaps are left out of a member's or a lead's links: a big campaign's members
+    draw on public prompts and proxy exits too, so a customer sharing a public template
+    with each of a few hundred members would otherwise sum to a strong link. (``PairRules``
+    applies the same floor over arrays.)
+    """
+    return {cls: w for cls, w in class_weights(kinds).items() if w >= floor}
 
 
 def spans_classes(by_class: Any, floor: float) -> Any:
@@ -160,8 +171,8 @@ class PairRules:
         acts, playbook = self.acts[pid], self.playbook[pid]
         k = len(CLASSES)
         # Each entry's class sums, added in its rows' order (as ``class_weights`` adds a
-        # partner's kinds); a class counts towards the member's links only where the pair
-        # shares at least ``floor`` of it (``find_leads`` weighs leads the same way).
+        # partner's kinds), less the classes the pair shares under ``floor`` of
+        # (``shared_classes``).
         entry = np.repeat(np.arange(len(src), dtype=np.int64), counts) * k + self.row_class[rows]
         per_entry = np.bincount(entry, self.pairs.row_weight[rows], minlength=len(src) * k).reshape(len(src), k)
         per_entry = np.where(per_entry >= self.floor, per_entry, 0.0)

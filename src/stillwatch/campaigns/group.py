@@ -66,7 +66,7 @@ class Campaign:
     assessment: Assessment
     reasons: list[Reason]
     score: float
-    #: the link-graph communities around its members (``Communities.around``), when known
+    #: the link-graph communities around its members (``Communities.around_each``), when known
     communities: dict[str, int] | None = None
 
     @property

@@ -45,16 +45,13 @@ class Communities:
             out[cid].append(account)
         return {cid: sorted(accts) for cid, accts in out.items()}
 
-    def around(self, accounts: list[str]) -> dict[str, int]:
-        """The link-graph communities that hold some of ``accounts``: how many, how many
-        accounts they hold in all, and how many of those are not in ``accounts``.
+    def around_each(self, groups: list[list[str]]) -> list[dict[str, int]]:
+        """For each of ``groups`` of accounts, the link-graph communities that hold some of
+        them: how many, how many accounts they hold in all, and how many of those are not in
+        the group. The communities' sizes are counted once for all groups.
 
         Campaigns are decided on the pair rules, across community lines; the communities
         around a campaign are where an analyst looks next (accounts the rules left out)."""
-        return self.around_each([accounts])[0]
-
-    def around_each(self, groups: list[list[str]]) -> list[dict[str, int]]:
-        """``around`` for each of ``groups``, counting the communities' sizes once."""
         sizes = Counter(self.membership.values())
         out = []
         for accounts in groups:
