@@ -48,6 +48,17 @@ def test_each_kind_links_the_two_accounts_that_share_it(kind: str) -> None:
     assert row["class"] == KIND_CLASS[kind] and 0 < row["strength"] <= 1
 
 
+
+def test_a_kind_weighted_zero_links_nobody() -> None:
+    # [links.weights] client = 0.0 turns the evidence off: no links of that kind, not
+    # links of weight 0 (which would still be counted in reasons and drawn in reports)
+    shared = {**CASES["client"], **CASES["ip"]}
+    off = LinkConfig(weights={**LinkConfig().weights, "client": 0.0})
+    kinds = {r["kind"] for r in LinkFinder(off).transform(DuckDBEngine(_pair(**shared).connect())).to_pylist()}
+    assert "ip" in kinds and "client" not in kinds
+    none = LinkConfig(weights=dict.fromkeys(LinkConfig().weights, 0.0))
+    assert LinkFinder(none).transform(DuckDBEngine(_pair(**shared).connect())).num_rows == 0
+
 def test_short_prompts_are_too_generic_to_link() -> None:
     links = LinkFinder().transform(DuckDBEngine(_pair(prompt="hi", template_id=1).connect()))
     assert "tpl" not in links.column("kind").to_pylist()

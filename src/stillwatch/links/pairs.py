@@ -104,9 +104,12 @@ def keys_sql(source: str, cfg: LinkConfig) -> str:
     WHERE max_tokens IS NOT NULL OR n IS NOT NULL OR logprobs IS NOT NULL
        OR reasoning_effort IS NOT NULL""",
     }
+    # A kind weighted 0 is evidence the config turned off: it links nobody, not faintly.
+    used = [kind for kind in rows if cfg.weights.get(kind, 0.0) > 0]
+    if not used:
+        return "SELECT CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS VARCHAR) AS key, CAST(NULL AS VARCHAR) AS account WHERE 1 = 0"
     return "\nUNION ALL\n".join(
-        f"SELECT '{kind}' AS kind, key, account FROM (\n  {select}\n) r GROUP BY key, account"
-        for kind, select in rows.items()
+        f"SELECT '{kind}' AS kind, key, account FROM (\n  {rows[kind]}\n) r GROUP BY key, account" for kind in used
     )
 
 

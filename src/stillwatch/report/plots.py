@@ -141,8 +141,8 @@ def account_graph(
     drawn accounts are drawn. Returns the picture and the numbers of nodes and edges drawn.
     """
     index = {n: i for i, n in enumerate(nodes)}
-    # A kind weighted 0 in the config still leaves its links: nothing to draw, and the
-    # layout refuses weights that are not positive.
+    # The layout refuses weights that are not positive (the links stage makes none: a
+    # kind weighted 0 links nobody), and there is nothing to draw there.
     kept = [(a, b, w, c) for (a, b), (w, c) in sorted(edges.items()) if a in index and b in index and w > 0]
     graph = ig.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b, _, _ in kept])
     start = np.random.default_rng(seed).uniform(-1, 1, size=(len(nodes), 2)).tolist()
