@@ -23,6 +23,10 @@ def _pair(**shared: object) -> Population:
         pop.many(acct, 3, prompt=lambda i, a=acct: f"{a} unique question {i} about gardening today")
         pop.many(acct, 2, **shared)
     pop.many("carol", 5, prompt=lambda i: f"carol asks something unrelated number {i} in depth")
+    # a crowd with clients of its own: a fingerprint is evidence against a population that
+    # does not share it (in a world of three accounts no client is rare)
+    for k in range(30):
+        pop.many(f"crowd{k:02d}", 1, user_agent=f"sdk/{k}", max_tokens=1000 + k)
     return pop
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from stillwatch.engine import Engine
+from stillwatch.links import fingerprint
 
 #: Which class of evidence each key kind belongs to. Only "content" and "client" speak to
 #: what the accounts *do*; "infra" says where they come from, which a NAT, a proxy pool
@@ -58,6 +59,7 @@ class LinkConfig:
     max_partners: int = 100
     keep_weight: float = 0.05
     exact_kinds: list[str] = field(default_factory=lambda: ["pay", "born", "sys", "client"])
+    client_chance: float = 0.001
     weights: dict[str, float] = field(
         default_factory=lambda: {
             "tpl": 0.15,
@@ -97,12 +99,7 @@ def keys_sql(source: str, cfg: LinkConfig) -> str:
         "born": f"""SELECT CAST(floor(epoch(account_created) / {bucket}) AS VARCHAR) AS key, account
     FROM {source} WHERE account_created IS NOT NULL""",
         # the harvesting client's settings; all-default requests say nothing and are skipped
-        "client": f"""SELECT concat_ws('|', coalesce(user_agent, ''), CAST(max_tokens AS VARCHAR),
-      CAST(n AS VARCHAR), CAST(temperature AS VARCHAR), CAST(top_p AS VARCHAR),
-      CAST(logprobs AS VARCHAR), CAST(top_logprobs AS VARCHAR), coalesce(reasoning_effort, '')) AS key,
-    account FROM {source}
-    WHERE max_tokens IS NOT NULL OR n IS NOT NULL OR logprobs IS NOT NULL
-       OR reasoning_effort IS NOT NULL""",
+        "client": fingerprint.key_sql(source),
     }
     # A kind weighted 0 is evidence the config turned off: it links nobody, not faintly.
     used = [kind for kind in rows if cfg.weights.get(kind, 0.0) > 0]
@@ -140,22 +137,34 @@ def _exact_kinds(cfg: LinkConfig) -> str:
     return ", ".join(f"'{k}'" for k in cfg.exact_kinds) or "''"
 
 
-def few_sql(keys: str, ids: str, accounts_total: int, cfg: LinkConfig) -> str:
+def _unless_quiet(quiet: str | None, alias: str) -> tuple[str, str]:
+    """A join on the ``quiet`` keys (kind, key: shared, but linking nobody) and the test
+    that a row of ``alias`` is not one of them."""
+    if quiet is None:
+        return "", "TRUE"
+    return f"LEFT JOIN {quiet} q ON q.kind = {alias}.kind AND q.key = {alias}.key", "q.key IS NULL"
+
+
+def few_sql(keys: str, ids: str, accounts_total: int, cfg: LinkConfig, quiet: str | None = None) -> str:
     """(kind, aid, kid, linking) for the kinds counted exactly on every kept pair
     (``exact_kinds``): each key as a number, and whether it can link anyone, i.e. is held by
-    two accounts or more but not more than ``max_key_share`` of them. Every key still counts
-    among its account's keys."""
+    two accounts or more but not more than ``max_key_share`` of them, and is not ``quiet``.
+    Every key still counts among its account's keys."""
     cap = _key_cap(accounts_total, cfg)
+    join, loud = _unless_quiet(quiet, "k")
     return f"""SELECT k.kind, i.aid, dense_rank() OVER (ORDER BY k.kind, k.key) AS kid,
-       count(*) OVER (PARTITION BY k.kind, k.key) BETWEEN 2 AND {cap} AS linking
+       count(*) OVER (PARTITION BY k.kind, k.key) BETWEEN 2 AND {cap} AND {loud} AS linking
 FROM {keys} k JOIN {ids} i ON i.account = k.account
+{join}
 WHERE k.kind IN ({_exact_kinds(cfg)})"""
 
 
-def pairs_sql(keys: str, ids: str, accounts_total: int, cfg: LinkConfig) -> str:
-    """Per (kind, a, b), as account numbers a < b: keys shared, and each side's keys of that kind."""
+def pairs_sql(keys: str, ids: str, accounts_total: int, cfg: LinkConfig, quiet: str | None = None) -> str:
+    """Per (kind, a, b), as account numbers a < b: keys shared, and each side's keys of
+    that kind (``quiet`` keys among them, though they pair nobody)."""
     cap = _key_cap(accounts_total, cfg)
     nb = int(cfg.neighbours)
+    join, loud = _unless_quiet(quiet, "s")
     return f"""
 WITH per AS (
   SELECT k.kind, i.aid, count(*) AS nkeys FROM {keys} k JOIN {ids} i ON i.account = k.account
@@ -166,10 +175,14 @@ WITH per AS (
 -- Each kept key also gets a fingerprint of its member set (engine-local hashes: it only
 -- tells sets apart, it orders nothing).
 shared AS (
-  SELECT kind, key, count(*) AS size, bit_xor(hash(account)) AS fx,
-         sum(hash(account) % 1000003) AS fy
-  FROM {keys} GROUP BY kind, key
-  HAVING count(*) >= 2 AND count(*) <= {cap}
+  SELECT s.kind, s.key, s.size, s.fx, s.fy FROM (
+    SELECT kind, key, count(*) AS size, bit_xor(hash(account)) AS fx,
+           sum(hash(account) % 1000003) AS fy
+    FROM {keys} GROUP BY kind, key
+    HAVING count(*) >= 2 AND count(*) <= {cap}
+  ) s
+  {join}
+  WHERE {loud}
 ),
 -- Keys with the same members link the same pairs: one near-duplicate prompt yields several
 -- LSH bands, and a hydra's template bank many templates, all held by one set of accounts
@@ -358,10 +371,15 @@ class LinkFinder:
         engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_keys AS {keys_sql(source, self.config)}")
         engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_ids AS {ids_sql('sw_keys')}")
         total = int(engine.sql(f"SELECT count(DISTINCT account) AS n FROM {source}")["n"][0].as_py() or 0)
+        quiet = None
+        if self.config.weights.get("client", 0.0) > 0:
+            chance = fingerprint.chance_sql(source, total, _key_cap(total, self.config), self.config.client_chance)
+            engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_quiet AS {chance}")
+            quiet = "sw_quiet"
         engine.execute(
-            f"CREATE OR REPLACE TEMP TABLE sw_pairs_raw AS {pairs_sql('sw_keys', 'sw_ids', total, self.config)}"
+            f"CREATE OR REPLACE TEMP TABLE sw_pairs_raw AS {pairs_sql('sw_keys', 'sw_ids', total, self.config, quiet)}"
         )
-        few = few_sql("sw_keys", "sw_ids", total, self.config)
+        few = few_sql("sw_keys", "sw_ids", total, self.config, quiet)
         engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_few AS {few}")
         # The keys grow with the log (5M at 1M exchanges, 65M at 10M) and are done with:
         # the ranking of the pairs and the graph stage need that memory.
@@ -380,6 +398,6 @@ class LinkFinder:
         engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_kept AS {kept}")
         engine.drop("sw_pairs_raw")
         links = engine.sql(links_sql("sw_kept", "sw_ids", "sw_few", "sw_kind_weights", self.config))
-        for name in ("sw_kept", "sw_few", "sw_ids"):
+        for name in ("sw_kept", "sw_few", "sw_ids", "sw_quiet"):
             engine.drop(name)
         return links
