@@ -5,6 +5,7 @@ from __future__ import annotations
 from stillwatch.accounts.evidence import Assessment
 from stillwatch.campaigns.assemble import CampaignAssembler
 from stillwatch.campaigns.group import Campaign
+from stillwatch.campaigns.playbook import PromptUsage
 from stillwatch.links.graph import Communities
 
 
@@ -203,6 +204,41 @@ def test_light_accounts_acting_with_a_campaign_are_leads_not_members() -> None:
     lead = assembler.related_["light"]
     assert lead.signal == "campaign_associate" and lead.weight == 0.5
     assert lead.evidence["campaign"] == "C001" and lead.evidence["accounts"] == ["a"]
+
+
+def test_an_account_running_a_members_playbook_is_a_lead_on_that_alone() -> None:
+    # Fresh addresses and its own card: it shares nothing with the campaign but a bank of
+    # system prompts, and harvests too little to join. A few shared prompts are no playbook.
+    both = {"infra": 0.5, "client": 0.5}
+    edges = {("a", "b"): both, ("b", "c"): both, ("a", "c"): both,
+             ("bank", "a"): {"sys": 0.6}, ("library", "b"): {"sys": 0.6}}
+    shared = {("bank", "a"): {"sys": 32}, ("library", "b"): {"sys": 5}}
+    quiet = Assessment(abuse=0.0, harvest=0.1, reasons=[])
+    assessments = {**dict.fromkeys("abc", HARVEST), "bank": quiet, "library": quiet}
+    assembler = CampaignAssembler()
+    assembler.associates([_campaign("C001", ["a", "b", "c"])], _communities(edges, shared), assessments, set(),
+                         {"bank": 1500, "library": 1500})  # fmt: skip
+    assert set(assembler.related_) == {"bank"}
+    lead = assembler.related_["bank"]
+    assert lead.weight == 0.5 and lead.evidence["playbook_prompts"] == 32
+    assert "32 distinct system prompts" in lead.detail
+
+
+def test_a_playbook_alone_never_adopts_an_account_into_a_group() -> None:
+    # The bank stage (which convicts) still wants a lead that acts with the members in two
+    # classes of evidence; running a member's playbook alone leaves it an associate.
+    both = {"infra": 0.5, "client": 0.5}
+    members = ["a", "b", "c", "d", "e"]
+    edges = {(x, y): both for i, x in enumerate(members) for y in members[i + 1:]}
+    edges[("bank", "a")] = {"sys": 0.6}
+    comms = _communities(edges, {("bank", "a"): {"sys": 32}})
+    quiet = Assessment(abuse=0.0, harvest=0.1, reasons=[])
+    assembler = CampaignAssembler()
+    groups = assembler.groups(comms, {**dict.fromkeys(members, HARVEST), "bank": quiet}, set())
+    usage = PromptUsage({a: {t: 10 for t in range(32)} for a in [*members, "bank"]})
+    assembler.adopt(groups, usage, comms, {**dict.fromkeys(members, HARVEST), "bank": quiet}, set(),
+                    dict.fromkeys([*members, "bank"], 1500))  # fmt: skip
+    assert [g.accounts for g in groups] == [members]
 
 
 def test_faint_overlaps_with_many_members_do_not_make_a_lead() -> None:

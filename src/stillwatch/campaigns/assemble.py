@@ -235,10 +235,10 @@ class CampaignAssembler:
         volumes: Mapping[str, int],
     ) -> None:
         """Add to ``related_`` the campaigns' leads (``find_leads``): accounts acting with
-        a campaign's members but too light to join it."""
+        a campaign's members, or running one's playbook, but too light to join it."""
         member_of = {a: k.id for k in campaigns for a in k.accounts}
         leads = find_leads(member_of, communities, assessments, excluded, volumes, self.config, self._together,
-                           min_exchanges=self.config.min_exchanges)  # fmt: skip
+                           min_exchanges=self.config.min_exchanges, playbook=self._playbook)  # fmt: skip
         self.related_.update((a, associate_reason(x, self.config.associate_weight)) for a, x in leads.items())
 
     def _relate(self, group: Group, behaviour: Assessment, coordination: float) -> None:

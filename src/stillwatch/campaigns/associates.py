@@ -10,6 +10,13 @@ a public prompt here and there with the members is short of the weight. An accou
 fewer than ``min_exchanges`` is not a lead: one prompt it happens to share is most of its
 traffic, which makes any link to it look strong.
 
+Around a campaign, an account that runs a member's playbook (``playbook_prompts`` distinct
+system prompts in common, one operator's bank) is a lead on that alone: the operator's
+accounts with fresh addresses and their own cards share nothing else with the members,
+and one that harvests too little to join still sends the campaign's traffic (in the robust
+scenario, agentic accounts of about 1,500 exchanges each). It is not a lead for the bank
+stage (``playbook.adopters``), where joining would convict.
+
 Around a campaign, never a conviction: the reason's weight (``associate_weight``, 0.5 by default) makes the
 account ``suspicious`` with the campaign named, for an analyst or a gateway rule to act on.
 """
@@ -36,6 +43,8 @@ class Lead:
     mates: list[str]
     #: its summed link weight to them per evidence class, faint pairs left out
     links: dict[str, float]
+    #: the most distinct system prompts it shares with one member, where that is a playbook
+    playbook: int = 0
 
     def named(self) -> str:
         """The first few mates, for a reason's text."""
@@ -52,9 +61,11 @@ def find_leads(
     together: Callable[[Partner], bool],
     *,
     min_exchanges: int,
+    playbook: Callable[[Partner], bool] | None = None,
 ) -> dict[str, Lead]:
     """account -> the first group (by name) it is a lead of, for accounts in no group with
-    at least ``min_exchanges``; ``member_of`` names each member's group."""
+    at least ``min_exchanges``; ``member_of`` names each member's group. Given ``playbook``,
+    a link it accepts makes a lead on its own."""
     out: dict[str, Lead] = {}
     for acct in communities.linked():
         if acct in member_of or acct in excluded or acct not in assessments:
@@ -64,30 +75,37 @@ def find_leads(
         paired: dict[str, bool] = {}
         by_class: dict[str, dict[str, float]] = {}
         mates: dict[str, list[str]] = {}
+        bank: dict[str, int] = {}
         for link in communities.partners(acct):
             other, kinds = link.other, link.weights
             gid = member_of.get(other)
             if gid is None:
                 continue
             paired[gid] = paired.get(gid, False) or together(link)
+            if playbook is not None and playbook(link):
+                bank[gid] = max(bank.get(gid, 0), link.shared.get("sys", 0))
             weights = by_class.setdefault(gid, {})
             for cls, w in shared_classes(kinds, config.pair_class_min).items():
                 weights[cls] = weights.get(cls, 0.0) + w
             mates.setdefault(gid, []).append(other)
         for gid in sorted(paired):
             spans = sum(w >= config.class_min_weight for w in by_class[gid].values()) >= 2
-            if paired[gid] and spans:
-                out[acct] = Lead(gid, mates[gid], by_class[gid])
+            if (paired[gid] and spans) or gid in bank:
+                out[acct] = Lead(gid, mates[gid], by_class[gid], bank.get(gid, 0))
                 break
     return out
 
 
 def associate_reason(lead: Lead, weight: float) -> Reason:
     """The ``campaign_associate`` reason of a lead of a campaign (``lead.group`` is its id)."""
+    bank = f", sharing {lead.playbook} distinct system prompts with one," if lead.playbook else ""
+    evidence = {"campaign": lead.group, "accounts": lead.mates, "links": {k: round(v, 4) for k, v in lead.links.items()}}
+    if lead.playbook:
+        evidence["playbook_prompts"] = lead.playbook
     return Reason(
         "campaign_associate",
         weight,
-        f"acts together with {len(lead.mates)} member(s) of campaign {lead.group} ({lead.named()}) "
-        "but its own traffic is too light to show harvesting",
-        {"campaign": lead.group, "accounts": lead.mates, "links": {k: round(v, 4) for k, v in lead.links.items()}},
+        f"acts together with {len(lead.mates)} member(s) of campaign {lead.group} ({lead.named()}){bank} "
+        "but its own traffic shows too little harvesting to join it",
+        evidence,
     )
