@@ -90,6 +90,6 @@ scored AS (
   FROM fp f
 {joins}
 )
-SELECT 'client' AS kind, key FROM scored
+SELECT DISTINCT 'client' AS kind, key FROM scored
 WHERE ln(holders) <= ln_e OR {log_bound_sql("holders", "ln_e")} >= {math.log(chance)!r}
 """
