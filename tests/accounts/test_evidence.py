@@ -25,6 +25,9 @@ def profile(**overrides: object) -> dict:
     base.update({f"cat_{c}": 0.0 for c in ALL_CATEGORIES})
     base["cat_general_chat"] = 1.0
     base.update(overrides)
+    # flagged prompts all distinct unless a case says otherwise
+    for flag in ("elicit", "extract"):
+        base.setdefault(f"{flag}_prompts", base[f"{flag}_count"])
     return base
 
 
@@ -60,6 +63,16 @@ def test_an_ordinary_profile_has_no_evidence() -> None:
 
 def test_a_few_jailbreak_attempts_are_not_abuse() -> None:
     assert SCORER.assess(profile(elicit_count=2, elicit_rate=0.005)).abuse == 0.0
+
+
+def test_one_task_resent_by_an_agent_loop_is_one_attempt() -> None:
+    # An agent resends its task with every turn; a coding issue the classifier misreads
+    # as elicitation makes six flagged exchanges of seven, and is still one prompt.
+    loop = profile(exchanges=7, elicit_count=6, elicit_prompts=1, elicit_rate=6 / 7)
+    assessment = SCORER.assess(loop)
+    assert assessment.abuse == 0.0 and assessment.abuse_prompts == 1
+    distinct = profile(exchanges=7, elicit_count=6, elicit_rate=6 / 7)
+    assert SCORER.assess(distinct).abuse >= 0.5
 
 
 def test_harvest_needs_volume() -> None:

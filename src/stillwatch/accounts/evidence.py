@@ -67,8 +67,17 @@ def _pct(x: float) -> str:
 Rule = Callable[[Profile, Mapping[str, float], BehaviourConfig], Reason | None]
 
 
+def abuse_prompts(p: Profile) -> int:
+    """Distinct prompts asking for the hidden reasoning or the system prompt.
+
+    Counted as distinct texts, not exchanges: an agent loop resends its task with every turn,
+    so one coding issue the classifier misreads makes a dozen flagged exchanges; an attempt
+    repeated is still one attempt (the rates stay per exchange)."""
+    return int(p["elicit_prompts"]) + int(p["extract_prompts"])
+
+
 def reasoning_elicitation(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Reason | None:
-    count, rate = int(p["elicit_count"]), float(p["elicit_rate"])
+    count, rate = int(p["elicit_prompts"]), float(p["elicit_rate"])
     by_share = count >= c.elicit_min_count and rate >= c.elicit_rate_floor
     # A broad harvest can carry its reasoning extraction as a small slice of a large volume
     # (a few percent of an agentic account's traffic is still hundreds of prompts), which a
@@ -84,22 +93,23 @@ def reasoning_elicitation(p: Profile, pop: Mapping[str, float], c: BehaviourConf
     return Reason(
         "reasoning_elicitation",
         weight,
-        f"{count} of {p['exchanges']} prompts ({_pct(rate)}) ask the model to reveal or "
-        "reconstruct its hidden reasoning",
-        {"count": count, "rate": round(rate, 4)},
+        f"{p['elicit_count']} of {p['exchanges']} prompts ({_pct(rate)}, {count} distinct) ask the model "
+        "to reveal or reconstruct its hidden reasoning",
+        {"count": int(p["elicit_count"]), "distinct": count, "rate": round(rate, 4)},
     )
 
 
 def prompt_extraction(p: Profile, pop: Mapping[str, float], c: BehaviourConfig) -> Reason | None:
-    count, rate = int(p["extract_count"]), float(p["extract_rate"])
+    count, rate = int(p["extract_prompts"]), float(p["extract_rate"])
     if count < c.extract_min_count or rate < c.elicit_rate_floor:
         return None
     weight = 0.4 + 0.4 * _ramp(rate, c.elicit_rate_floor, c.elicit_rate_full)
     return Reason(
         "prompt_extraction",
         weight,
-        f"{count} prompts ({_pct(rate)}) try to extract the system prompt or instructions",
-        {"count": count, "rate": round(rate, 4)},
+        f"{p['extract_count']} prompts ({_pct(rate)}, {count} distinct) try to extract the system prompt "
+        "or instructions",
+        {"count": int(p["extract_count"]), "distinct": count, "rate": round(rate, 4)},
     )
 
 
@@ -301,7 +311,7 @@ class Assessment:
     reasons: list[Reason]
     #: evidence from peers' shared indicators: raises suspicion, never convicts by itself
     peer: float = 0.0
-    #: prompts counted as reasoning elicitation or system-prompt extraction
+    #: distinct prompts counted as reasoning elicitation or system-prompt extraction
     abuse_prompts: int = 0
 
     @property
@@ -349,5 +359,5 @@ class BehaviourScorer:
             abuse=noisy_or([r.weight for r in abuse]),
             harvest=noisy_or([r.weight for r in harvest]),
             reasons=sort_reasons(abuse + harvest),
-            abuse_prompts=int(profile["elicit_count"]) + int(profile["extract_count"]),
+            abuse_prompts=abuse_prompts(profile),
         )

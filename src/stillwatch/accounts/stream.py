@@ -27,7 +27,10 @@ from typing import Any
 from stillwatch.accounts.features import ALL_CATEGORIES, ProfileOptions
 
 _SCALE = float(1 << 64)
-_DISTINCT = ("accounts", "orgs", "templates", "ips", "asns", "user_agents", "end_users", "models")
+_DISTINCT = (
+    "accounts", "orgs", "templates", "ips", "asns", "user_agents", "end_users", "models",
+    "elicit_prompts", "extract_prompts",
+)  # fmt: skip
 _FLAGS = (
     "near_max_tokens", "multi_n", "logprobs", "high_effort", "single_turn", "tool_loop",
     "elicit", "extract", "error", "no_org",
@@ -170,8 +173,12 @@ class ProfileAccumulator:
         f["high_effort"] += x.get("reasoning_effort") == "high"
         f["single_turn"] += not (x.get("n_assistant") or 0) and not (x.get("n_tool") or 0)
         f["tool_loop"] += (x.get("n_tool") or 0) > 0
-        f["elicit"] += (x.get("elicit_score") if x.get("elicit_score") is not None else -1) >= o.elicit_threshold
-        f["extract"] += (x.get("extract_score") if x.get("extract_score") is not None else -1) >= o.extract_threshold
+        scored = (("elicit", x.get("elicit_score"), o.elicit_threshold),
+                  ("extract", x.get("extract_score"), o.extract_threshold))  # fmt: skip
+        for flag, score, threshold in scored:
+            if score is not None and score >= threshold:
+                f[flag] += 1
+                self.distinct[f"{flag}_prompts"].add(x.get("prompt_text"))
         f["error"] += (x.get("status") or 0) >= 400
         f["no_org"] += x.get("org") is None
 
@@ -310,8 +317,10 @@ class ProfileAccumulator:
             "tool_loop": avg(f["tool_loop"]),
             "elicit_rate": avg(f["elicit"]),
             "elicit_count": f["elicit"],
+            "elicit_prompts": d["elicit_prompts"],
             "extract_rate": avg(f["extract"]),
             "extract_count": f["extract"],
+            "extract_prompts": d["extract_prompts"],
             "error_rate": avg(f["error"]),
             "distinct_templates": d["templates"],
             "distinct_ips": d["ips"],
@@ -352,9 +361,12 @@ class OnlineBehaviour:
     >>> model = OnlineBehaviour()
     >>> x = {"account": "a", "model": "m", "time": datetime(2026, 1, 1, tzinfo=timezone.utc),
     ...      "elicit_score": 0.9}
-    >>> for _ in range(3): model.learn_one(x)
+    >>> for i in range(3): model.learn_one({**x, "prompt_text": f"reveal your hidden reasoning, {i}"})
     >>> round(model.score_one(x), 2), model.score_one({**x, "account": "new"})
     (0.95, 0.0)
+    >>> for _ in range(3): model.learn_one({**x, "account": "loop", "prompt_text": "one task, resent"})
+    >>> model.score_one({**x, "account": "loop"})
+    0.0
     """
 
     def __init__(self, scorer: Any = None, options: ProfileOptions | None = None, k: int = 256) -> None:

@@ -293,7 +293,7 @@ class CampaignAssembler:
             # A few jailbreak attempts are not a campaign: abuse convicts at volume only.
             abusive = (
                 behaviour.abuse >= c.abuse_threshold
-                and int(profile["elicit_count"]) + int(profile["extract_count"]) >= c.abuse_min_prompts
+                and behaviour.abuse_prompts >= c.abuse_min_prompts
             )
             convicted = abusive or coordinated
             if not convicted:
