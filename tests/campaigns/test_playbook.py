@@ -145,7 +145,8 @@ def _pooled_harvest() -> dict:
     """A group's pooled traffic that convicts as coordinated harvesting at five accounts."""
     p: dict = {
         "exchanges": 5000, "accounts": 5, "orgs": 5, "no_org_exchanges": 0, "elicit_count": 0,
-        "elicit_prompts": 0, "elicit_rate": 0.0, "extract_count": 0, "extract_prompts": 0, "extract_rate": 0.0, "near_max_tokens": 0.9,
+        "elicit_prompts": 0, "elicit_rate": 0.0, "extract_count": 0, "extract_prompts": 0,
+        "extract_rate": 0.0, "near_max_tokens": 0.9,
         "multi_n": 0.8, "logprobs": 0.9, "top_template_count": 4000, "distinct_templates": 20,
         "single_turn": 1.0, "active_hours": 24, "hour_entropy": 0.99, "young_accounts": 0.0,
         "pivot_share": 0.0, "pivot_model": None, "active_days": 10, "high_effort": 0.0,

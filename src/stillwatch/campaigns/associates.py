@@ -99,7 +99,8 @@ def find_leads(
 def associate_reason(lead: Lead, weight: float) -> Reason:
     """The ``campaign_associate`` reason of a lead of a campaign (``lead.group`` is its id)."""
     bank = f", sharing {lead.playbook} distinct system prompts with one," if lead.playbook else ""
-    evidence = {"campaign": lead.group, "accounts": lead.mates, "links": {k: round(v, 4) for k, v in lead.links.items()}}
+    links = {k: round(v, 4) for k, v in lead.links.items()}
+    evidence = {"campaign": lead.group, "accounts": lead.mates, "links": links}
     if lead.playbook:
         evidence["playbook_prompts"] = lead.playbook
     return Reason(

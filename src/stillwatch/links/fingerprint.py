@@ -68,7 +68,8 @@ def chance_sql(source: str, accounts_total: int, cap: int, chance: float) -> str
         f"LEFT JOIN held h{i} ON h{i}.part = '{name}' AND h{i}.value = f.{name}" for i, name in enumerate(names)
     )
     # a setting not sent has no row in ``held`` and multiplies by 1
-    log_share = " + ".join(f"ln(coalesce(h{i}.n, {accounts_total}) * 1.0 / {accounts_total})" for i in range(len(names)))
+    n = int(accounts_total)
+    log_share = " + ".join(f"ln(coalesce(h{i}.n, {n}) * 1.0 / {n})" for i in range(len(names)))
     group = ", ".join(names)
     configured = " OR ".join(f"{name} <> ''" for name in CONFIGURED)
     return f"""
@@ -86,7 +87,7 @@ fp AS (
   HAVING count(*) BETWEEN 2 AND {int(cap)}
 ),
 scored AS (
-  SELECT f.key, f.holders, ln({accounts_total}) + {log_share} AS ln_e
+  SELECT f.key, f.holders, ln({n}) + {log_share} AS ln_e
   FROM fp f
 {joins}
 )
