@@ -98,7 +98,8 @@ def find_leads(
 
 def associate_reason(lead: Lead, weight: float) -> Reason:
     """The ``campaign_associate`` reason of a lead of a campaign (``lead.group`` is its id)."""
-    bank = f", sharing {lead.playbook} distinct system prompts with one," if lead.playbook else ""
+    whom = "it" if len(lead.mates) == 1 else "one of them"
+    bank = f", sharing {lead.playbook} distinct system prompts with {whom}," if lead.playbook else ""
     links = {k: round(v, 4) for k, v in lead.links.items()}
     evidence = {"campaign": lead.group, "accounts": lead.mates, "links": links}
     if lead.playbook:
