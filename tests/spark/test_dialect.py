@@ -9,7 +9,7 @@ pytest.importorskip("sqlglot")
 
 from stillwatch.accounts.features import MODELS_SQL, ProfileOptions, profile_sql  # noqa: E402
 from stillwatch.campaigns.timing import sync_sql  # noqa: E402
-from stillwatch.links.fingerprint import chance_sql  # noqa: E402
+from stillwatch.links.fingerprint import chance_sql, parts_sql  # noqa: E402
 from stillwatch.links.pairs import LinkConfig, few_sql, ids_sql, kept_sql, keys_sql, links_sql, pairs_sql  # noqa: E402
 from stillwatch.spark.dialect import split_create, to_spark  # noqa: E402
 
@@ -17,7 +17,8 @@ STAGE_SQL = {
     "profile": profile_sql("exchanges", "account", ProfileOptions()),
     "keys": keys_sql("exchanges", LinkConfig()),
     "ids": ids_sql("sw_keys"),
-    "chance": chance_sql("exchanges", 100, 50, 0.001),
+    "parts": parts_sql("exchanges"),
+    "chance": chance_sql("sw_client_parts", 100, 50, 0.001),
     "pairs": pairs_sql("sw_keys", "sw_ids", 100, LinkConfig(), "sw_quiet"),
     "few": few_sql("sw_keys", "sw_ids", 100, LinkConfig(), "sw_quiet"),
     "kept": kept_sql("sw_pairs_raw", "sw_kind_weights", LinkConfig()),

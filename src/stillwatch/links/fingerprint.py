@@ -55,14 +55,24 @@ def log_bound_sql(holders: str, ln_expected: str) -> str:
     return f"(-exp({ln_expected}) + {holders} * (1 + {ln_expected} - ln({holders})))"
 
 
-def chance_sql(source: str, accounts_total: int, cap: int, chance: float) -> str:
+def parts_sql(source: str) -> str:
+    """Each account's distinct setting tuples, all requests included (a setting's share of
+    accounts counts those that send it without configuring anything else too).
+
+    Materialised once by the caller: ``chance_sql`` reads it nine times, and an engine
+    that inlines CTEs (Spark) would aggregate the whole log for each read."""
+    group = ", ".join(PARTS)
+    cols = ", ".join(f"{expr} AS {name}" for name, expr in PARTS.items())
+    return f"SELECT account, {group} FROM (SELECT account, {cols} FROM {source}) s GROUP BY account, {group}"
+
+
+def chance_sql(parts: str, accounts_total: int, cap: int, chance: float) -> str:
     """('client', key) for each fingerprint that two or more (at most ``cap``) accounts
     share no more often than chance explains: keys that count among their holders' keys
-    but link nobody."""
+    but link nobody. ``parts`` is a table of ``parts_sql``."""
     names = list(PARTS)
-    cols = ", ".join(f"{expr} AS {name}" for name, expr in PARTS.items())
     held = "\n    UNION ALL\n    ".join(
-        f"SELECT '{name}' AS part, {name} AS value, account FROM parts WHERE {name} <> ''" for name in names
+        f"SELECT '{name}' AS part, {name} AS value, account FROM {parts} WHERE {name} <> ''" for name in names
     )
     joins = "\n".join(
         f"LEFT JOIN held h{i} ON h{i}.part = '{name}' AND h{i}.value = f.{name}" for i, name in enumerate(names)
@@ -73,16 +83,13 @@ def chance_sql(source: str, accounts_total: int, cap: int, chance: float) -> str
     group = ", ".join(names)
     configured = " OR ".join(f"{name} <> ''" for name in CONFIGURED)
     return f"""
-WITH parts AS (
-  SELECT account, {group} FROM (SELECT account, {cols} FROM {source}) s GROUP BY account, {group}
-),
-held AS (
+WITH held AS (
   SELECT part, value, count(DISTINCT account) AS n FROM (
     {held}
   ) u GROUP BY part, value
 ),
 fp AS (
-  SELECT {group}, {key_of(names)} AS key, count(*) AS holders FROM parts
+  SELECT {group}, {key_of(names)} AS key, count(*) AS holders FROM {parts}
   WHERE {configured} GROUP BY {group}
   HAVING count(*) BETWEEN 2 AND {int(cap)}
 ),

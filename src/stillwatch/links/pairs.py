@@ -373,8 +373,11 @@ class LinkFinder:
         total = int(engine.sql(f"SELECT count(DISTINCT account) AS n FROM {source}")["n"][0].as_py() or 0)
         quiet = None
         if self.config.weights.get("client", 0.0) > 0:
-            chance = fingerprint.chance_sql(source, total, _key_cap(total, self.config), self.config.client_chance)
+            engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_client_parts AS {fingerprint.parts_sql(source)}")
+            chance = fingerprint.chance_sql("sw_client_parts", total, _key_cap(total, self.config),
+                                            self.config.client_chance)  # fmt: skip
             engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_quiet AS {chance}")
+            engine.drop("sw_client_parts")
             quiet = "sw_quiet"
         engine.execute(
             f"CREATE OR REPLACE TEMP TABLE sw_pairs_raw AS {pairs_sql('sw_keys', 'sw_ids', total, self.config, quiet)}"
