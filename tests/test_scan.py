@@ -126,6 +126,23 @@ def _population() -> Population:
             client_ip=f"100.77.{k}.9",
             org=f"org-{acct}",
         )
+    # One operator whose accounts split the work: three ask for the hidden reasoning, five
+    # only harvest. All run from its datacenter addresses and its bank of system prompts.
+    for k, acct in enumerate(accounts("splitop", 8)):
+        pop.many(
+            acct,
+            60,
+            prompt=lambda i, a=acct: f"{a} agent job {i}: solve the task and explain each step",
+            elicit_score=0.9 if k < 3 else 0.0,
+            system_text=lambda i: f"Split persona {i % 8}, an exacting analyst who shows all work.",
+            system_template_id=lambda i: 7000 + i % 8,
+            category="agentic_tool_use",
+            max_tokens=32000,
+            n=4,
+            output_tokens=8000,
+            client_ip=lambda i: f"192.0.2.{i % 4}",
+            org=f"org-{acct}",
+        )
     # Customers of one product: the same single system prompt, heavy use, no common owner.
     for k, acct in enumerate(accounts("product", 6)):
         pop.many(
@@ -197,6 +214,13 @@ def test_a_shared_bank_of_system_prompts_is_one_campaign_without_shared_infrastr
     ids = {v[a].campaign for a in accounts("bankop", 6)}
     assert all(v[a].verdict == "campaign" for a in accounts("bankop", 6))
     assert len(ids) == 1
+
+
+def test_an_operators_abusers_and_harvesters_found_apart_are_one_campaign(result) -> None:
+    split = [k for k in result.campaigns if any(a.startswith("splitop") for a in k.accounts)]
+    assert [k.accounts for k in split] == [[f"splitop{i:03d}" for i in range(8)]]
+    joined = [r for r in split[0].reasons if r.signal == "one_operator"]
+    assert joined and joined[0].evidence["campaigns"] == [5, 3]
 
 
 def test_heavy_users_of_one_public_prompt_library_are_no_campaign(result) -> None:

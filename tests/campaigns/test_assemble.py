@@ -128,6 +128,15 @@ def test_abusers_with_little_in_common_are_separate_operators() -> None:
     assert sorted(g.accounts for g in groups) == [["a", "b"], ["c", "d"], ["e"]]
 
 
+def test_abusers_signed_up_in_the_same_minutes_are_not_one_operator_on_that_alone() -> None:
+    # Each account has one sign-up bucket, so two operators' batches made in the same ten
+    # minutes share "all" of it; "c" and "d" also share most of their addresses.
+    loud = Assessment(abuse=0.9, harvest=0.0, reasons=[], abuse_prompts=50)
+    comms = _communities({("a", "b"): {"born": 0.3}, ("c", "d"): {"born": 0.3, "ip": 0.3}})
+    groups = CampaignAssembler().groups(comms, dict.fromkeys("abcd", loud), set())
+    assert sorted(g.accounts for g in groups) == [["a"], ["b"], ["c", "d"]]
+
+
 def test_accounts_paying_with_an_abusers_card_join_it_when_they_harvest_themselves() -> None:
     loud = Assessment(abuse=0.9, harvest=0.0, reasons=[], abuse_prompts=50)
     card = {"pay": 0.5}

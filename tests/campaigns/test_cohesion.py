@@ -62,7 +62,7 @@ def _peel_one_by_one(members: set[str], comms: Communities, assembler: CampaignA
 def _linked(link, assembler: CampaignAssembler) -> bool:
     floor = assembler.config.abuse_link_strength
     return any(
-        kind != "net" and assembler.link_weights[kind] > 0 and w / assembler.link_weights[kind] >= floor
+        kind not in ("net", "born") and assembler.link_weights[kind] > 0 and w / assembler.link_weights[kind] >= floor
         for kind, w in link.weights.items()
     )
 

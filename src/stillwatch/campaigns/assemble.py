@@ -20,6 +20,7 @@ from stillwatch.campaigns.associates import associate_reason, find_leads
 from stillwatch.campaigns.cohesion import PairRules, acts_with
 from stillwatch.campaigns.coordination import coordination_reasons, pair_counts, shares_infrastructure
 from stillwatch.campaigns.group import Campaign, CampaignConfig, Group
+from stillwatch.campaigns.operators import joins
 from stillwatch.campaigns.playbook import PromptUsage, adopters
 from stillwatch.links.edges import Partner
 from stillwatch.links.graph import Communities
@@ -39,6 +40,9 @@ class CampaignAssembler:
         #: after ``groups`` and ``adopt``: accounts that joined a group through an abuse
         #: group's card or a group's bank of system prompts
         self.joined_: dict[str, Reason] = {}
+        self._rules: PairRules | None = None
+        self._adopted: set[str] = set()
+        self._joins: dict[str, tuple[list[Campaign], int]] = {}
 
     def groups(
         self,
@@ -64,6 +68,7 @@ class CampaignAssembler:
         c = self.config
         rules = PairRules(communities.pairs, floor=c.pair_class_min, playbook_prompts=c.playbook_prompts,
                           link_weights=self.link_weights, link_floor=c.abuse_link_strength)  # fmt: skip
+        self._rules = rules
         out: list[Group] = []
         grouped: set[str] = set()
         harvesters: list[str] = []
@@ -265,6 +270,7 @@ class CampaignAssembler:
         c = self.config
         found: list[Campaign] = []
         self.related_ = {}
+        self._adopted = {a for g in groups for a in g.adopted}
         for group in groups:
             profile = pooled[group.key]
             if int(profile["exchanges"]) < c.min_exchanges:
@@ -306,13 +312,66 @@ class CampaignAssembler:
             reasons = sort_reasons(behaviour.reasons + coordination)
             score = noisy_or([behaviour.score] + [r.weight for r in coordination])
             found.append(Campaign("", group.accounts, profile, behaviour, reasons, score))
-        found.sort(key=lambda k: (-int(k.profile["exchanges"]), k.accounts[0]))
         convicted_accounts = {a for k in found for a in k.accounts}
         self.related_ = {a: r for a, r in self.related_.items() if a not in convicted_accounts}
         self.related_.update((a, r) for a, r in self.joined_.items() if a in convicted_accounts)
-        for i, campaign in enumerate(found, start=1):
-            campaign.id = f"C{i:03d}"
-        return found
+        return _numbered(found)
+
+    def operators(self, campaigns: list[Campaign], communities: Communities) -> list[Group]:
+        """The campaigns one operator runs (``operators.joins``), each set as a group to
+        profile and then ``join``."""
+        self._joins = {}
+        if self._rules is None:
+            return []
+        out = []
+        for i, j in enumerate(joins(self._rules, [k.accounts for k in campaigns], self.config.operator_share)):
+            accounts = sorted(a for x in j.parts for a in campaigns[x].accounts)
+            adopted = [a for a in accounts if a in self._adopted]
+            group = Group(f"o{i}", accounts, len(accounts), pair_counts(accounts, communities), adopted)
+            self._joins[group.key] = ([campaigns[x] for x in j.parts], j.pairs)
+            out.append(group)
+        return out
+
+    def join(
+        self,
+        campaigns: list[Campaign],
+        groups: list[Group],
+        pooled: Mapping[str, Mapping[str, Any]],
+        scorer: BehaviourScorer,
+    ) -> list[Campaign]:
+        """Each of ``operators``' groups as one campaign in place of its parts, described
+        by its pooled traffic. Every part was convicted on its own, so no verdict rests on
+        the join; the joined score is never below a part's."""
+        gone: set[int] = set()
+        out: list[Campaign] = []
+        for group in groups:
+            parts, pairs = self._joins[group.key]
+            gone.update(id(k) for k in parts)
+            profile = pooled[group.key]
+            behaviour = scorer.assess(profile)
+            coordination = coordination_reasons(group, profile, self.config)
+            sizes = sorted((len(k.accounts) for k in parts), reverse=True)
+            joined = Reason(
+                "one_operator",
+                0.0,
+                f"one operator's {len(parts)} groups, found apart ({', '.join(map(str, sizes))} accounts): "
+                "most accounts of the smaller of two act with the other's, sharing infrastructure and what they do or "
+                f"one bank of system prompts ({pairs} pairs across them)",
+                {"campaigns": sizes, "pairs": pairs},
+            )
+            score = noisy_or([behaviour.score] + [r.weight for r in coordination])
+            score = max([score] + [k.score for k in parts])
+            reasons = sort_reasons(behaviour.reasons + coordination + [joined])
+            out.append(Campaign("", group.accounts, profile, behaviour, reasons, score))
+        return _numbered(out + [k for k in campaigns if id(k) not in gone])
+
+
+def _numbered(campaigns: list[Campaign]) -> list[Campaign]:
+    """Largest first, named C001, C002, ..."""
+    campaigns.sort(key=lambda k: (-int(k.profile["exchanges"]), k.accounts[0]))
+    for i, campaign in enumerate(campaigns, start=1):
+        campaign.id = f"C{i:03d}"
+    return campaigns
 
 
 def _regroup(group: Group, members: list[str], communities: Communities) -> None:

@@ -26,6 +26,12 @@ from stillwatch.links.pairs import KIND_CLASS, class_weights
 #: evidence classes in a fixed order: the columns of the per-pair sums
 CLASSES = ("content", "infra", "client")
 
+#: kinds that never make two accounts ``linked``: where they are, not something they hold.
+#: A /24 is a neighbourhood; a sign-up minute is the one key an account has of its kind, so
+#: two operators' batches made in the same ten minutes would share "all" of it (at 10M
+#: exchanges a reasoning campaign and a multilingual one became one that way).
+COINCIDENCES = ("net", "born")
+
 
 def acts_with(infra: Any, net: Any, content: Any, client: Any, floor: float) -> Any:
     """One operator: shared infrastructure *and* something the accounts do.
@@ -125,8 +131,7 @@ class PairRules:
         )
         #: per pair: one bank of system prompts
         self.playbook = self._kind_values(row_pair, "sys", pairs.row_shared, n_pairs) >= playbook_prompts
-        # A /24 never counts: a neighbourhood, not something two accounts hold.
-        full = np.array([link_weights.get(k, 0.0) if k != "net" else 0.0 for k in pairs.kinds] or [0.0])
+        full = np.array([0.0 if k in COINCIDENCES else link_weights.get(k, 0.0) for k in pairs.kinds] or [0.0])
         strong = linked_share(pairs.row_weight, full[pairs.row_kind], link_floor)
         #: per pair: most of some kind of evidence in common
         self.linked = np.bincount(row_pair[strong], minlength=n_pairs) > 0

@@ -33,6 +33,7 @@ class CampaignConfig:
     abuse_min_prompts: int = 20
     abuse_member_prompts: int = 5
     abuse_link_strength: float = 0.5
+    operator_share: float = 0.5
     sync_bucket_minutes: int = 10
     sync_min: float = 0.5
     associate_weight: float = 0.5

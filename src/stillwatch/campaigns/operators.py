@@ -1,0 +1,78 @@
+"""Campaigns that one operator runs, found apart and joined once each is convicted.
+
+Groups form in two ways (``CampaignAssembler.groups``): abusers with the abusers they
+share most of some evidence with, and harvesters peeled by the acts-together relation. An
+operator whose accounts ask for hidden reasoning on a tenth of their tasks runs some that
+cross the abuse threshold and some that do not, and those land in different groups though
+they share its addresses and its bank of system prompts. Each group is judged on its own
+first, so joining changes no verdict: only whose campaign an account is, and the sizing an
+analyst reads.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from stillwatch.campaigns.cohesion import PairRules
+
+
+@dataclass(frozen=True)
+class Join:
+    """Campaigns (indexes into the list given to ``joins``) to report as one."""
+
+    parts: list[int]
+    #: pairs across the parts that act together or share a playbook
+    pairs: int
+
+
+def joins(rules: PairRules, campaigns: list[list[str]], share: float) -> list[Join]:
+    """The sets of two or more campaigns one operator runs.
+
+    Two campaigns are one operator's when most of the smaller one's accounts (``share``)
+    act together with an account of the other (shared infrastructure and something they
+    do) or share a playbook with one: the relation harvesters are grouped by. A few such
+    pairs across two big campaigns are chance; at 10M exchanges a reasoning campaign and a
+    multilingual one had 70 pairs of sign-up minutes or templates in common and none with
+    both. Joins are transitive.
+    """
+    p = rules.pairs
+    owner = np.full(len(p.names), -1, dtype=np.int64)
+    for i, accounts in enumerate(campaigns):
+        for acct in accounts:
+            if acct in p.index:
+                owner[p.index[acct]] = i
+    oa, ob = owner[p.a], owner[p.b]
+    cross = rules.together & (oa >= 0) & (ob >= 0) & (oa != ob)
+    # per ordered pair of campaigns (x, y): the members of x acting with some member of y
+    reach: dict[tuple[int, int], set[int]] = defaultdict(set)
+    count: dict[tuple[int, int], int] = defaultdict(int)
+    for x, y, a, b in zip(oa[cross].tolist(), ob[cross].tolist(), p.a[cross].tolist(), p.b[cross].tolist()):
+        reach[(x, y)].add(a)
+        reach[(y, x)].add(b)
+        count[(min(x, y), max(x, y))] += 1
+    root = list(range(len(campaigns)))
+
+    def find(i: int) -> int:
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+
+    for x, y in sorted(count):
+        small, big = (x, y) if len(campaigns[x]) <= len(campaigns[y]) else (y, x)
+        if len(reach[(small, big)]) >= share * len(campaigns[small]):
+            rx, ry = find(x), find(y)
+            root[max(rx, ry)] = min(rx, ry)
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(campaigns)):
+        members[find(i)].append(i)
+    out = []
+    for parts in members.values():
+        if len(parts) > 1:
+            inside = set(parts)
+            pairs = sum(n for (x, y), n in count.items() if x in inside and y in inside)
+            out.append(Join(parts, pairs))
+    return sorted(out, key=lambda j: j.parts)
