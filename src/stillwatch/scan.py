@@ -132,10 +132,10 @@ class Scanner:
         timed("adopt", lambda: assembler.adopt(groups, usage, communities, assessments, excluded, volumes))
         pooled = timed("pool", lambda: self._pool(engine, source, profiler, groups, cfg.campaigns))
         campaigns = assembler.decide(groups, pooled, scorer)
-        joined = assembler.operators(campaigns, communities)
-        if joined:
-            pooled = timed("join", lambda: self._pool(engine, source, profiler, joined, cfg.campaigns))
-            campaigns = assembler.join(campaigns, joined, pooled, scorer)
+        operators = assembler.operators(campaigns, communities)
+        if operators:
+            joined = timed("join", lambda: self._pool(engine, source, profiler, operators, cfg.campaigns))
+            campaigns = assembler.join(campaigns, operators, joined, scorer)
         for campaign, near in zip(campaigns, communities.around_each([c.accounts for c in campaigns])):
             campaign.communities = near
         timed("associates", lambda: assembler.associates(campaigns, communities, assessments, excluded, volumes))

@@ -309,9 +309,7 @@ class CampaignAssembler:
                 if harvesting_together:
                     self._relate(group, behaviour, coordination_score)
                 continue
-            reasons = sort_reasons(behaviour.reasons + coordination)
-            score = noisy_or([behaviour.score] + [r.weight for r in coordination])
-            found.append(Campaign("", group.accounts, profile, behaviour, reasons, score))
+            found.append(_campaign(group, profile, behaviour, coordination))
         convicted_accounts = {a for k in found for a in k.accounts}
         self.related_ = {a: r for a, r in self.related_.items() if a not in convicted_accounts}
         self.related_.update((a, r) for a, r in self.joined_.items() if a in convicted_accounts)
@@ -359,11 +357,18 @@ class CampaignAssembler:
                 f"one bank of system prompts ({pairs} pairs across them)",
                 {"campaigns": sizes, "pairs": pairs},
             )
-            score = noisy_or([behaviour.score] + [r.weight for r in coordination])
-            score = max([score] + [k.score for k in parts])
-            reasons = sort_reasons(behaviour.reasons + coordination + [joined])
-            out.append(Campaign("", group.accounts, profile, behaviour, reasons, score))
+            campaign = _campaign(group, profile, behaviour, coordination + [joined])
+            campaign.score = max([campaign.score] + [k.score for k in parts])
+            out.append(campaign)
         return _numbered(out + [k for k in campaigns if id(k) not in gone])
+
+
+def _campaign(group: Group, profile: Mapping[str, Any], behaviour: Assessment, coordination: list[Reason]) -> Campaign:
+    """A convicted group as a campaign, unnamed: its reasons, and its score from its behaviour
+    and coordination together."""
+    reasons = sort_reasons(behaviour.reasons + coordination)
+    score = noisy_or([behaviour.score] + [r.weight for r in coordination])
+    return Campaign("", group.accounts, profile, behaviour, reasons, score)
 
 
 def _numbered(campaigns: list[Campaign]) -> list[Campaign]:

@@ -42,10 +42,14 @@ def key_of(parts: list[str]) -> str:
     return f"concat_ws('|', {', '.join(parts)})"
 
 
-def key_sql(source: str) -> str:
-    """(key, account) for every configured request's fingerprint (not de-duplicated)."""
-    configured = " OR ".join(f"{name} IS NOT NULL" for name in CONFIGURED)
-    return f"SELECT {key_of(list(PARTS.values()))} AS key, account FROM {source} WHERE {configured}"
+def _configured() -> str:
+    return " OR ".join(f"{name} <> ''" for name in CONFIGURED)
+
+
+def key_sql(parts: str) -> str:
+    """(key, account) for each configured fingerprint an account sends, from a table (or a
+    subquery) of ``parts_sql``."""
+    return f"SELECT {key_of(list(PARTS))} AS key, account FROM {parts} WHERE {_configured()}"
 
 
 def log_bound_sql(holders: str, ln_expected: str) -> str:
@@ -59,8 +63,9 @@ def parts_sql(source: str) -> str:
     """Each account's distinct setting tuples, all requests included (a setting's share of
     accounts counts those that send it without configuring anything else too).
 
-    Materialised once by the caller: ``chance_sql`` reads it nine times, and an engine
-    that inlines CTEs (Spark) would aggregate the whole log for each read."""
+    Materialised once by the caller: the fingerprint keys (``key_sql``) come from it, and
+    ``chance_sql`` reads it nine times; an engine that inlines CTEs (Spark) would aggregate
+    the whole log for each read."""
     group = ", ".join(PARTS)
     cols = ", ".join(f"{expr} AS {name}" for name, expr in PARTS.items())
     return f"SELECT account, {group} FROM (SELECT account, {cols} FROM {source}) s GROUP BY account, {group}"
@@ -81,7 +86,6 @@ def chance_sql(parts: str, accounts_total: int, cap: int, chance: float) -> str:
     n = int(accounts_total)
     log_share = " + ".join(f"ln(coalesce(h{i}.n, {n}) * 1.0 / {n})" for i in range(len(names)))
     group = ", ".join(names)
-    configured = " OR ".join(f"{name} <> ''" for name in CONFIGURED)
     return f"""
 WITH held AS (
   SELECT part, value, count(DISTINCT account) AS n FROM (
@@ -90,7 +94,7 @@ WITH held AS (
 ),
 fp AS (
   SELECT {group}, {key_of(names)} AS key, count(*) AS holders FROM {parts}
-  WHERE {configured} GROUP BY {group}
+  WHERE {_configured()} GROUP BY {group}
   HAVING count(*) BETWEEN 2 AND {int(cap)}
 ),
 scored AS (

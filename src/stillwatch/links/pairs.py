@@ -74,11 +74,13 @@ class LinkConfig:
     )
 
 
-def keys_sql(source: str, cfg: LinkConfig) -> str:
+def keys_sql(source: str, cfg: LinkConfig, client_parts: str | None = None) -> str:
     """(kind, key, account) for every piece of shareable evidence, each once.
 
     Each kind is de-duplicated by an aggregate of its own: one aggregate over all kinds
-    together ran out of memory at 10M exchanges (65M rows), where each alone fits.
+    together ran out of memory at 10M exchanges (65M rows), where each alone fits. Client
+    fingerprints come from ``client_parts``, a table of ``fingerprint.parts_sql``, when the
+    caller has one.
     """
     m = int(cfg.min_text_chars)
     bucket = int(cfg.born_bucket_minutes) * 60
@@ -99,12 +101,13 @@ def keys_sql(source: str, cfg: LinkConfig) -> str:
         "born": f"""SELECT CAST(floor(epoch(account_created) / {bucket}) AS VARCHAR) AS key, account
     FROM {source} WHERE account_created IS NOT NULL""",
         # the harvesting client's settings; all-default requests say nothing and are skipped
-        "client": fingerprint.key_sql(source),
+        "client": fingerprint.key_sql(client_parts or f"({fingerprint.parts_sql(source)}) p"),
     }
     # A kind weighted 0 is evidence the config turned off: it links nobody, not faintly.
     used = [kind for kind in rows if cfg.weights.get(kind, 0.0) > 0]
     if not used:
-        return "SELECT CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS VARCHAR) AS key, CAST(NULL AS VARCHAR) AS account WHERE 1 = 0"
+        none = "CAST(NULL AS VARCHAR)"
+        return f"SELECT {none} AS kind, {none} AS key, {none} AS account WHERE 1 = 0"
     return "\nUNION ALL\n".join(
         f"SELECT '{kind}' AS kind, key, account FROM (\n  {rows[kind]}\n) r GROUP BY key, account" for kind in used
     )
@@ -368,12 +371,17 @@ class LinkFinder:
 
     def transform(self, engine: Engine, source: str = "exchanges") -> pa.Table:
         """Columns: kind, class, a, b, shared, strength (0..1), weight."""
-        engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_keys AS {keys_sql(source, self.config)}")
+        # Client fingerprints are read from the log once: their keys and the chance test
+        # both come from each account's setting tuples.
+        client = self.config.weights.get("client", 0.0) > 0
+        if client:
+            engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_client_parts AS {fingerprint.parts_sql(source)}")
+        parts = "sw_client_parts" if client else None
+        engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_keys AS {keys_sql(source, self.config, parts)}")
         engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_ids AS {ids_sql('sw_keys')}")
         total = int(engine.sql(f"SELECT count(DISTINCT account) AS n FROM {source}")["n"][0].as_py() or 0)
         quiet = None
-        if self.config.weights.get("client", 0.0) > 0:
-            engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_client_parts AS {fingerprint.parts_sql(source)}")
+        if client:
             chance = fingerprint.chance_sql("sw_client_parts", total, _key_cap(total, self.config),
                                             self.config.client_chance)  # fmt: skip
             engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_quiet AS {chance}")
