@@ -250,6 +250,11 @@ JOIN per pb ON pb.kind = h.kind AND pb.aid = h.b
 """
 
 
+def _end(alias: str, first: str, second: str) -> str:
+    """Column ``first`` of a pair on side 0 of a cross join with the two sides, else ``second``."""
+    return f"CASE WHEN t.side = 0 THEN {alias}.{first} ELSE {alias}.{second} END"
+
+
 def kept_sql(pairs: str, kind_weights: str, cfg: LinkConfig) -> str:
     """Each pair's strength and weight per kind, less the faint links nobody needs.
 
@@ -278,31 +283,36 @@ def kept_sql(pairs: str, kind_weights: str, cfg: LinkConfig) -> str:
     columns = "kind, class, a, b, shared, strength, weight"
     if top <= 0:
         return f"SELECT {columns} FROM {scored} t"
+    # Each pair has two ends; a cross join with the two sides reads the pairs once for both.
+    sides = "(SELECT * FROM (VALUES (0), (1)) AS t(side))"
     return f"""
 -- An end with {top} ends of its account in higher weight bands can't be among its closest,
 -- so only the rest are ranked: at 1M exchanges 21% of the ends, and at 10M ranking all
 -- 200M ends took 124-142 s. Bands are log-spaced, as ring pairs' weights crowd near zero.
 -- Any banding that grows with the weight gives the same ranks, so engines that round a
--- logarithm differently still agree. Each side of the pairs is counted, and later joined,
--- on its own: a union of both sides' ends, read twice, was materialised (200M rows).
+-- logarithm differently still agree. Both ends of every pair stream from one read of the
+-- pairs into each aggregate or join: a union of the ends, read twice, was materialised
+-- (200M rows at 10M exchanges), and reading the pairs once per side made five passes over
+-- a table that had spilled, each about 20 s of work at 10M, where now there are three.
 WITH bands AS (
   SELECT kind, account, band,
-         coalesce(sum(sum(n)) OVER (PARTITION BY kind, account ORDER BY band DESC
-                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS above
+         coalesce(sum(n) OVER (PARTITION BY kind, account ORDER BY band DESC
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS above
   FROM (
-    SELECT kind, a AS account, band, count(*) AS n FROM {scored} x GROUP BY kind, a, band
-    UNION ALL
-    SELECT kind, b AS account, band, count(*) AS n FROM {scored} y GROUP BY kind, b, band
-  ) e GROUP BY kind, account, band
+    SELECT x.kind, {_end("x", "a", "b")} AS account, x.band, count(*) AS n
+    FROM {scored} x CROSS JOIN {sides} t
+    GROUP BY x.kind, {_end("x", "a", "b")}, x.band
+  ) e
 ),
 rankable AS (SELECT kind, account, band FROM bands WHERE above < {top}),
--- each account's partners of each kind, whichever side of the pair it is on
+-- each account's partners of each kind, whichever side of the pair it is on; joined on the
+-- ends as columns of a subquery: a join on the CASE itself was planned as a join on kind
+-- and band and a cross product (1.3 billion rows at 1M exchanges)
 ends AS (
-  SELECT s.kind, s.a AS account, s.b AS other, s.weight
-  FROM {scored} s JOIN rankable d ON d.kind = s.kind AND d.account = s.a AND d.band = s.band
-  UNION ALL
-  SELECT s.kind, s.b AS account, s.a AS other, s.weight
-  FROM {scored} s JOIN rankable d ON d.kind = s.kind AND d.account = s.b AND d.band = s.band
+  SELECT e.kind, e.account, e.other, e.weight FROM (
+    SELECT s.kind, {_end("s", "a", "b")} AS account, {_end("s", "b", "a")} AS other, s.weight, s.band
+    FROM {scored} s CROSS JOIN {sides} t
+  ) e JOIN rankable d ON d.kind = e.kind AND d.account = e.account AND d.band = e.band
 ),
 ranked AS (
   SELECT kind, account, other,
