@@ -251,7 +251,8 @@ JOIN per pb ON pb.kind = h.kind AND pb.aid = h.b
 
 
 def _end(alias: str, first: str, second: str) -> str:
-    """Column ``first`` of a pair on side 0 of a cross join with the two sides, else ``second``."""
+    """Column ``first`` of pair ``alias`` on side 0 of its cross join with the two sides
+    (aliased ``t``), else ``second``: each end of the pair in turn, from one read of it."""
     return f"CASE WHEN t.side = 0 THEN {alias}.{first} ELSE {alias}.{second} END"
 
 
