@@ -15,7 +15,7 @@ from stillwatch.spark.dialect import split_create, to_spark  # noqa: E402
 
 STAGE_SQL = {
     "profile": profile_sql("exchanges", "account", ProfileOptions()),
-    "keys": keys_sql("exchanges", LinkConfig()),
+    "keys": keys_sql("exchanges", LinkConfig(), "sw_client_parts"),
     "ids": ids_sql("sw_keys"),
     "parts": parts_sql("exchanges"),
     "chance": chance_sql("sw_client_parts", 100, 50, 0.001),

@@ -20,7 +20,7 @@ from stillwatch.campaigns.associates import associate_reason, find_leads
 from stillwatch.campaigns.cohesion import PairRules, acts_with
 from stillwatch.campaigns.coordination import coordination_reasons, pair_counts, shares_infrastructure
 from stillwatch.campaigns.group import Campaign, CampaignConfig, Group
-from stillwatch.campaigns.operators import joins
+from stillwatch.campaigns.operators import Join, joins
 from stillwatch.campaigns.playbook import PromptUsage, adopters
 from stillwatch.links.edges import Partner
 from stillwatch.links.graph import Communities
@@ -42,7 +42,7 @@ class CampaignAssembler:
         self.joined_: dict[str, Reason] = {}
         self._rules: PairRules | None = None
         self._adopted: set[str] = set()
-        self._joins: dict[str, tuple[list[Campaign], int]] = {}
+        self._joins: dict[str, Join] = {}
 
     def groups(
         self,
@@ -326,7 +326,7 @@ class CampaignAssembler:
             accounts = sorted(a for x in j.parts for a in campaigns[x].accounts)
             adopted = [a for a in accounts if a in self._adopted]
             group = Group(f"o{i}", accounts, len(accounts), pair_counts(accounts, communities), adopted)
-            self._joins[group.key] = ([campaigns[x] for x in j.parts], j.pairs)
+            self._joins[group.key] = j
             out.append(group)
         return out
 
@@ -337,14 +337,15 @@ class CampaignAssembler:
         pooled: Mapping[str, Mapping[str, Any]],
         scorer: BehaviourScorer,
     ) -> list[Campaign]:
-        """Each of ``operators``' groups as one campaign in place of its parts, described
-        by its pooled traffic. Every part was convicted on its own, so no verdict rests on
-        the join; the joined score is never below a part's."""
+        """Each of ``operators``' groups as one campaign in place of its parts (``campaigns``
+        as given to ``operators``), described by its pooled traffic. Every part was convicted
+        on its own, so no verdict rests on the join; the joined score is never below a part's."""
         gone: set[int] = set()
         out: list[Campaign] = []
         for group in groups:
-            parts, pairs = self._joins[group.key]
-            gone.update(id(k) for k in parts)
+            j = self._joins[group.key]
+            gone.update(j.parts)
+            parts, pairs = [campaigns[x] for x in j.parts], j.pairs
             profile = pooled[group.key]
             behaviour = scorer.assess(profile)
             coordination = coordination_reasons(group, profile, self.config)
@@ -360,7 +361,7 @@ class CampaignAssembler:
             campaign = _campaign(group, profile, behaviour, coordination + [joined])
             campaign.score = max([campaign.score] + [k.score for k in parts])
             out.append(campaign)
-        return _numbered(out + [k for k in campaigns if id(k) not in gone])
+        return _numbered(out + [k for i, k in enumerate(campaigns) if i not in gone])
 
 
 def _campaign(group: Group, profile: Mapping[str, Any], behaviour: Assessment, coordination: list[Reason]) -> Campaign:

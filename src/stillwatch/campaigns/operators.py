@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+import igraph as ig
 import numpy as np
 
 from stillwatch.campaigns.cohesion import PairRules
@@ -53,26 +54,15 @@ def joins(rules: PairRules, campaigns: list[list[str]], share: float) -> list[Jo
         reach[(x, y)].add(a)
         reach[(y, x)].add(b)
         count[(min(x, y), max(x, y))] += 1
-    root = list(range(len(campaigns)))
-
-    def find(i: int) -> int:
-        while root[i] != i:
-            root[i] = root[root[i]]
-            i = root[i]
-        return i
-
+    joined = []
     for x, y in sorted(count):
         small, big = (x, y) if len(campaigns[x]) <= len(campaigns[y]) else (y, x)
         if len(reach[(small, big)]) >= share * len(campaigns[small]):
-            rx, ry = find(x), find(y)
-            root[max(rx, ry)] = min(rx, ry)
-    members: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(campaigns)):
-        members[find(i)].append(i)
+            joined.append((x, y))
     out = []
-    for parts in members.values():
-        if len(parts) > 1:
-            inside = set(parts)
+    for component in ig.Graph(n=len(campaigns), edges=joined).connected_components():
+        if len(component) > 1:
+            inside = set(component)
             pairs = sum(n for (x, y), n in count.items() if x in inside and y in inside)
-            out.append(Join(parts, pairs))
+            out.append(Join(sorted(component), pairs))
     return sorted(out, key=lambda j: j.parts)

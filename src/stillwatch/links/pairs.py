@@ -74,13 +74,13 @@ class LinkConfig:
     )
 
 
-def keys_sql(source: str, cfg: LinkConfig, client_parts: str | None = None) -> str:
+def keys_sql(source: str, cfg: LinkConfig, client_parts: str) -> str:
     """(kind, key, account) for every piece of shareable evidence, each once.
 
     Each kind is de-duplicated by an aggregate of its own: one aggregate over all kinds
     together ran out of memory at 10M exchanges (65M rows), where each alone fits. Client
-    fingerprints come from ``client_parts``, a table of ``fingerprint.parts_sql``, when the
-    caller has one.
+    fingerprints come from ``client_parts``, a table of ``fingerprint.parts_sql`` (read only
+    when client fingerprints are weighted).
     """
     m = int(cfg.min_text_chars)
     bucket = int(cfg.born_bucket_minutes) * 60
@@ -101,7 +101,7 @@ def keys_sql(source: str, cfg: LinkConfig, client_parts: str | None = None) -> s
         "born": f"""SELECT CAST(floor(epoch(account_created) / {bucket}) AS VARCHAR) AS key, account
     FROM {source} WHERE account_created IS NOT NULL""",
         # the harvesting client's settings; all-default requests say nothing and are skipped
-        "client": fingerprint.key_sql(client_parts or f"({fingerprint.parts_sql(source)}) p"),
+        "client": fingerprint.key_sql(client_parts),
     }
     # A kind weighted 0 is evidence the config turned off: it links nobody, not faintly.
     used = [kind for kind in rows if cfg.weights.get(kind, 0.0) > 0]
@@ -387,8 +387,7 @@ class LinkFinder:
         client = self.config.weights.get("client", 0.0) > 0
         if client:
             engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_client_parts AS {fingerprint.parts_sql(source)}")
-        parts = "sw_client_parts" if client else None
-        engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_keys AS {keys_sql(source, self.config, parts)}")
+        engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_keys AS {keys_sql(source, self.config, 'sw_client_parts')}")
         engine.execute(f"CREATE OR REPLACE TEMP TABLE sw_ids AS {ids_sql('sw_keys')}")
         total = int(engine.sql(f"SELECT count(DISTINCT account) AS n FROM {source}")["n"][0].as_py() or 0)
         quiet = None
