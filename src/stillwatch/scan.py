@@ -132,7 +132,7 @@ class Scanner:
         timed("adopt", lambda: assembler.adopt(groups, usage, communities, assessments, excluded, volumes))
         pooled = timed("pool", lambda: self._pool(engine, source, profiler, groups, cfg.campaigns))
         campaigns = assembler.decide(groups, pooled, scorer)
-        operators = assembler.operators(campaigns, communities)
+        operators = assembler.operators(campaigns, communities, profiles, assessments, excluded)
         if operators:
             joined = timed("join", lambda: self._pool(engine, source, profiler, operators, cfg.campaigns))
             campaigns = assembler.join(campaigns, operators, joined, scorer)

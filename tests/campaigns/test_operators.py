@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from stillwatch.campaigns.cohesion import PairRules
 from stillwatch.campaigns.group import CampaignConfig
+from stillwatch.campaigns.likeness import Alike
 from stillwatch.campaigns.operators import Join, joins
 from stillwatch.links.graph import Communities
 from stillwatch.links.pairs import LinkConfig
@@ -24,12 +25,12 @@ def test_an_abuse_group_acting_with_a_harvester_group_is_one_operator() -> None:
     # "a1", "a2" ask for the hidden reasoning; "h1".."h3" only harvest; both halves share
     # the operator's addresses and client.
     edges = {("a1", "a2"): ACTS, ("h1", "h2"): ACTS, ("h2", "h3"): ACTS, ("a1", "h1"): ACTS, ("a2", "h3"): ACTS}
-    assert joins(_rules(edges), [["h1", "h2", "h3"], ["a1", "a2"]], 0.5) == [Join([0, 1], 2)]
+    assert joins(_rules(edges), [["h1", "h2", "h3"], ["a1", "a2"]], 0.5) == [Join([0, 1], 2, together=1)]
 
 
 def test_a_shared_playbook_joins_campaigns_with_no_shared_infrastructure() -> None:
     edges = {("a1", "a2"): ACTS, ("h1", "h2"): ACTS, ("a1", "h2"): PLAYBOOK}
-    assert joins(_rules(edges), [["a1", "a2"], ["h1", "h2"]], 0.5) == [Join([0, 1], 1)]
+    assert joins(_rules(edges), [["a1", "a2"], ["h1", "h2"]], 0.5) == [Join([0, 1], 1, together=1)]
 
 
 def test_one_coincidence_between_two_big_campaigns_joins_nothing() -> None:
@@ -52,4 +53,12 @@ def test_faint_or_one_class_links_join_nothing() -> None:
 def test_joins_are_transitive_and_leave_other_campaigns_alone() -> None:
     edges = {("x1", "y1"): ACTS, ("y1", "z1"): PLAYBOOK, ("w1", "w2"): ACTS}
     campaigns = [["w1", "w2"], ["x1"], ["y1"], ["z1"]]
-    assert joins(_rules(edges), campaigns, 0.5) == [Join([1, 2, 3], 2)]
+    assert joins(_rules(edges), campaigns, 0.5) == [Join([1, 2, 3], 2, together=2)]
+
+
+def test_campaigns_running_one_playbook_join_with_those_acting_together() -> None:
+    # "x" and "y" act together; "z" shares nothing with either but runs "y"'s playbook
+    edges = {("x1", "y1"): ACTS, ("w1", "w2"): ACTS}
+    campaigns = [["w1", "w2"], ["x1"], ["y1"], ["z1"]]
+    same = Alike(2, 3, 0.03, 0, 40)
+    assert joins(_rules(edges), campaigns, 0.5, [same]) == [Join([1, 2, 3], 1, together=1, alike=(same,))]

@@ -12,7 +12,7 @@ such links, so they never convict (the shared-infrastructure guard).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from stillwatch.accounts.evidence import Assessment, BehaviourScorer, noisy_or
@@ -20,6 +20,7 @@ from stillwatch.campaigns.associates import associate_reason, find_leads
 from stillwatch.campaigns.cohesion import PairRules, acts_with
 from stillwatch.campaigns.coordination import coordination_reasons, pair_counts, shares_infrastructure
 from stillwatch.campaigns.group import Campaign, CampaignConfig, Group
+from stillwatch.campaigns.likeness import alike
 from stillwatch.campaigns.operators import Join, joins
 from stillwatch.campaigns.playbook import PromptUsage, adopters
 from stillwatch.links.edges import Partner
@@ -315,14 +316,33 @@ class CampaignAssembler:
         self.related_.update((a, r) for a, r in self.joined_.items() if a in convicted_accounts)
         return _numbered(found)
 
-    def operators(self, campaigns: list[Campaign], communities: Communities) -> list[Group]:
+    def operators(
+        self,
+        campaigns: list[Campaign],
+        communities: Communities,
+        profiles: Sequence[Mapping[str, Any]],
+        assessments: Mapping[str, Assessment],
+        excluded: set[str],
+    ) -> list[Group]:
         """The campaigns one operator runs (``operators.joins``), each set as a group to
-        profile and then ``join``."""
+        profile and then ``join``. ``profiles`` are every account's, to tell an operator's
+        playbook from a common usage pattern (``likeness``)."""
         self._joins = {}
         if self._rules is None:
             return []
+        # The accounts that the evidence ties to no campaign are the sample of honest use:
+        # an operator's own light accounts (its leads) run its playbook too. Only heavy
+        # accounts are compared, so only they need checking.
+        member_of = {a: k.id for k in campaigns for a in k.accounts}
+        volumes = {str(p["g"]): int(p["exchanges"]) for p in profiles}
+        heavy = self.config.likeness_population_exchanges
+        leads = find_leads(member_of, communities, assessments, excluded, volumes, self.config, self._together,
+                           min_exchanges=heavy, playbook=self._playbook)  # fmt: skip
+        population = [p for p in profiles if str(p["g"]) not in member_of and str(p["g"]) not in leads]
+        same = alike([k.profile for k in campaigns], population, self.config)
         out = []
-        for i, j in enumerate(joins(self._rules, [k.accounts for k in campaigns], self.config.operator_share)):
+        parts = [k.accounts for k in campaigns]
+        for i, j in enumerate(joins(self._rules, parts, self.config.operator_share, same)):
             accounts = sorted(a for x in j.parts for a in campaigns[x].accounts)
             adopted = [a for a in accounts if a in self._adopted]
             group = Group(f"o{i}", accounts, len(accounts), pair_counts(accounts, communities), adopted)
@@ -345,23 +365,37 @@ class CampaignAssembler:
         for group in groups:
             j = self._joins[group.key]
             gone.update(j.parts)
-            parts, pairs = [campaigns[x] for x in j.parts], j.pairs
+            parts = [campaigns[x] for x in j.parts]
             profile = pooled[group.key]
             behaviour = scorer.assess(profile)
             coordination = coordination_reasons(group, profile, self.config)
-            sizes = sorted((len(k.accounts) for k in parts), reverse=True)
-            joined = Reason(
-                "one_operator",
-                0.0,
-                f"one operator's {len(parts)} groups, found apart ({', '.join(map(str, sizes))} accounts): "
-                "most accounts of the smaller of two act with the other's, sharing infrastructure and what they do or "
-                f"one bank of system prompts ({pairs} pairs across them)",
-                {"campaigns": sizes, "pairs": pairs},
-            )
-            campaign = _campaign(group, profile, behaviour, coordination + [joined])
+            campaign = _campaign(group, profile, behaviour, coordination + [_joined(parts, j)])
             campaign.score = max([campaign.score] + [k.score for k in parts])
             out.append(campaign)
         return _numbered(out + [k for i, k in enumerate(campaigns) if i not in gone])
+
+
+def _joined(parts: list[Campaign], j: Join) -> Reason:
+    """Why the parts are one operator's: accounts acting together across them, or one playbook."""
+    sizes = sorted((len(k.accounts) for k in parts), reverse=True)
+    detail: dict[str, Any] = {"campaigns": sizes, "pairs": j.pairs}
+    why = []
+    if j.together:
+        why.append(
+            "most accounts of the smaller of two act with the other's, sharing infrastructure and what they do or "
+            f"one bank of system prompts ({j.pairs} pairs across them)"
+        )
+    if j.alike:
+        worst = max(a.distance for a in j.alike)
+        near, population = max(a.near for a in j.alike), j.alike[0].population
+        why.append(
+            f"{len(j.alike)} pair(s) of them run one playbook over the same days, their "
+            f"capability mixes and shares of single-turn requests and tool loops within {worst:.2f} of each other "
+            f"({near} of {population} heavy accounts tied to no campaign are as close)"
+        )
+        detail.update(alike=[round(a.distance, 4) for a in j.alike], as_close=near, compared=population)
+    found = f"one operator's {len(parts)} groups, found apart ({', '.join(map(str, sizes))} accounts): "
+    return Reason("one_operator", 0.0, found + "; ".join(why), detail)
 
 
 def _campaign(group: Group, profile: Mapping[str, Any], behaviour: Assessment, coordination: list[Reason]) -> Campaign:

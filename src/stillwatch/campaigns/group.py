@@ -34,6 +34,11 @@ class CampaignConfig:
     abuse_member_prompts: int = 5
     abuse_link_strength: float = 0.5
     operator_share: float = 0.5
+    likeness_distance: float = 0.12
+    likeness_min_exchanges: int = 1000
+    likeness_target_share: float = 0.1
+    likeness_common: float = 0.01
+    likeness_population_exchanges: int = 200
     sync_bucket_minutes: int = 10
     sync_min: float = 0.5
     associate_weight: float = 0.5

@@ -4,20 +4,23 @@ Groups form in two ways (``CampaignAssembler.groups``): abusers with the abusers
 share most of some evidence with, and harvesters peeled by the acts-together relation. An
 operator whose accounts ask for hidden reasoning on a tenth of their tasks runs some that
 cross the abuse threshold and some that do not, and those land in different groups though
-they share its addresses and its bank of system prompts. Each group is judged on its own
-first, so joining changes no verdict: only whose campaign an account is, and the sizing an
-analyst reads.
+they share its addresses and its bank of system prompts. An operator reaching us through
+pathways that share nothing runs one playbook in each (``likeness``). Each group is judged
+on its own first, so joining changes no verdict: only whose campaign an account is, and the
+sizing an analyst reads.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import igraph as ig
 import numpy as np
 
 from stillwatch.campaigns.cohesion import PairRules
+from stillwatch.campaigns.likeness import Alike
 
 
 @dataclass(frozen=True)
@@ -27,9 +30,13 @@ class Join:
     parts: list[int]
     #: pairs across the parts that act together or share a playbook
     pairs: int
+    #: pairs of parts joined because most of the smaller one's accounts act with the other's
+    together: int = 0
+    #: pairs of parts joined because they run one playbook (``likeness``)
+    alike: tuple[Alike, ...] = ()
 
 
-def joins(rules: PairRules, campaigns: list[list[str]], share: float) -> list[Join]:
+def joins(rules: PairRules, campaigns: list[list[str]], share: float, alike: Sequence[Alike] = ()) -> list[Join]:
     """The sets of two or more campaigns one operator runs.
 
     Two campaigns are one operator's when most of the smaller one's accounts (``share``)
@@ -37,7 +44,7 @@ def joins(rules: PairRules, campaigns: list[list[str]], share: float) -> list[Jo
     do) or share a playbook with one: the relation harvesters are grouped by. A few such
     pairs across two big campaigns are chance; at 10M exchanges a reasoning campaign and a
     multilingual one had 70 pairs of sign-up minutes or templates in common and none with
-    both. Joins are transitive.
+    both. Pairs of campaigns ``alike`` are joined too. Joins are transitive.
     """
     p = rules.pairs
     owner = np.full(len(p.names), -1, dtype=np.int64)
@@ -54,15 +61,18 @@ def joins(rules: PairRules, campaigns: list[list[str]], share: float) -> list[Jo
         reach[(x, y)].add(a)
         reach[(y, x)].add(b)
         count[(min(x, y), max(x, y))] += 1
-    joined = []
+    shared = []
     for x, y in sorted(count):
         small, big = (x, y) if len(campaigns[x]) <= len(campaigns[y]) else (y, x)
         if len(reach[(small, big)]) >= share * len(campaigns[small]):
-            joined.append((x, y))
+            shared.append((x, y))
     out = []
-    for component in ig.Graph(n=len(campaigns), edges=joined).connected_components():
+    edges = shared + [(a.x, a.y) for a in alike]
+    for component in ig.Graph(n=len(campaigns), edges=edges).connected_components():
         if len(component) > 1:
             inside = set(component)
             pairs = sum(n for (x, y), n in count.items() if x in inside and y in inside)
-            out.append(Join(sorted(component), pairs))
+            together = sum(x in inside for x, _ in shared)
+            same = tuple(a for a in alike if a.x in inside)
+            out.append(Join(sorted(component), pairs, together, same))
     return sorted(out, key=lambda j: j.parts)

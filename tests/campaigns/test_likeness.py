@@ -1,0 +1,99 @@
+"""Convicted campaigns that share nothing but run one playbook are one operator's; common
+usage patterns, one-target mixes, light or far-apart campaigns are not."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from stillwatch.accounts.evidence import Assessment
+from stillwatch.accounts.features import ALL_CATEGORIES
+from stillwatch.campaigns.assemble import CampaignAssembler
+from stillwatch.campaigns.group import Campaign, CampaignConfig
+from stillwatch.campaigns.likeness import Alike, alike, distance
+from stillwatch.links.graph import Communities
+
+DAY = dt.timedelta(days=1)
+START = dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc)
+# what the two pathways of one broad agentic operation ask for
+BROAD = {"agentic_tool_use": 0.74, "computer_use": 0.21, "vision": 0.03, "reasoning_math": 0.02}
+HYDRA = {"agentic_tool_use": 0.91, "general_chat": 0.05, "coding": 0.04}
+CHAT = {"general_chat": 0.6, "coding": 0.25, "reasoning_math": 0.15}
+
+
+def _profile(mix: dict[str, float], exchanges: int = 5000, single_turn: float = 0.2, tool_loop: float = 0.7,
+             days: tuple[int, int] = (0, 14), name: str = "x") -> dict[str, Any]:  # fmt: skip
+    p: dict[str, Any] = {f"cat_{c}": mix.get(c, 0.0) for c in ALL_CATEGORIES}
+    p.update(g=name, exchanges=exchanges, single_turn=single_turn, tool_loop=tool_loop,
+             first_seen=START + days[0] * DAY, last_seen=START + days[1] * DAY)  # fmt: skip
+    return p
+
+
+def _honest(n: int) -> list[dict[str, Any]]:
+    return [_profile(CHAT, 400, single_turn=0.5, tool_loop=0.0, name=f"h{i}") for i in range(n)]
+
+
+def test_two_pathways_running_one_playbook_are_alike() -> None:
+    api = _profile(BROAD)
+    routes = _profile({**BROAD, "agentic_tool_use": 0.71, "computer_use": 0.24}, 3000, single_turn=0.23)
+    found = alike([api, routes], _honest(50), CampaignConfig())
+    assert found == [Alike(0, 1, distance(api, routes), 0, 50)]
+    assert round(found[0].distance, 2) == 0.03
+
+
+def test_a_different_mix_or_request_shape_is_another_operator() -> None:
+    assert alike([_profile(BROAD), _profile(HYDRA)], _honest(50), CampaignConfig()) == []
+    # the same targets, asked for in single requests rather than agent loops
+    shape = _profile(BROAD, single_turn=0.9, tool_loop=0.05)
+    assert alike([_profile(BROAD), shape], _honest(50), CampaignConfig()) == []
+
+
+def test_a_one_target_playbook_is_no_signature() -> None:
+    reasoning = {"reasoning_math": 0.95, "general_chat": 0.05}
+    assert alike([_profile(reasoning), _profile(reasoning)], _honest(50), CampaignConfig()) == []
+
+
+def test_a_playbook_honest_heavy_accounts_also_follow_joins_nothing() -> None:
+    cfg = CampaignConfig()
+    product = [_profile(BROAD, 400, name=f"p{i}") for i in range(2)]
+    # one honest account in a hundred as close is allowed; two are a usage pattern
+    assert len(alike([_profile(BROAD), _profile(BROAD)], _honest(99) + product[:1], cfg)) == 1
+    assert alike([_profile(BROAD), _profile(BROAD)], _honest(98) + product, cfg) == []
+    # light accounts' mixes are too noisy to count either way
+    light = [_profile(BROAD, 100, name=f"l{i}") for i in range(20)]
+    assert len(alike([_profile(BROAD), _profile(BROAD)], _honest(50) + light, cfg)) == 1
+
+
+def test_light_or_far_apart_campaigns_are_not_joined() -> None:
+    cfg = CampaignConfig()
+    assert alike([_profile(BROAD), _profile(BROAD, 900)], [], cfg) == []
+    assert alike([_profile(BROAD, days=(0, 10)), _profile(BROAD, days=(12, 20))], [], cfg) == []
+    # a short campaign inside a long one's weeks is active over the same days
+    assert len(alike([_profile(BROAD, days=(0, 30)), _profile(BROAD, days=(5, 9))], [], cfg)) == 1
+
+
+def test_a_zero_distance_turns_likeness_off() -> None:
+    cfg = dataclasses.replace(CampaignConfig(), likeness_distance=0.0)
+    assert alike([_profile(BROAD), _profile(BROAD)], [], cfg) == []
+
+
+def test_an_operators_own_light_accounts_do_not_make_its_playbook_common() -> None:
+    # Two convicted halves that share nothing; "lead" acts with an "api" member (a lead, not
+    # a member) and runs the same playbook, as an operator's lighter accounts do.
+    both = {"ip": 1.0, "client": 1.0}
+    edges = {(x, y): both for half in ("api", "rt") for x, y in ((f"{half}1", f"{half}2"), (f"{half}2", f"{half}3"))}
+    edges[("api1", "lead")] = both
+    comms = Communities.from_pairs(edges)
+    harvest = Assessment(abuse=0.0, harvest=0.4, reasons=[])
+    assessments = {a: harvest for pair in edges for a in pair}
+    assembler = CampaignAssembler()
+    assembler.groups(comms, assessments, set())
+    halves = [Campaign(f"C00{i}", [f"{h}{n}" for n in (1, 2, 3)], _profile(BROAD, name=h), harvest, [], 0.9)
+              for i, h in enumerate(("api", "rt"), start=1)]  # fmt: skip
+    accounts = [_profile(BROAD, 1500, name="lead")] + _honest(60)
+    joined = assembler.operators(halves, comms, accounts, assessments, set())
+    assert [g.accounts for g in joined] == [["api1", "api2", "api3", "rt1", "rt2", "rt3"]]
+    # the same account with no tie to either half is an honest customer with that playbook
+    honest = [_profile(BROAD, 1500, name="stranger")] + _honest(60)
+    assert assembler.operators(halves, comms, honest, assessments, set()) == []
