@@ -1,4 +1,4 @@
-"""Convicted campaigns that share nothing but run one playbook are one operator's; common
+"""Convicted campaigns that share nothing but follow one work pattern are one operator's; common
 usage patterns, one-target mixes, light or far-apart campaigns are not."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _honest(n: int) -> list[dict[str, Any]]:
     return [_profile(CHAT, 400, single_turn=0.5, tool_loop=0.0, name=f"h{i}") for i in range(n)]
 
 
-def test_two_pathways_running_one_playbook_are_alike() -> None:
+def test_two_pathways_following_one_work_pattern_are_alike() -> None:
     api = _profile(BROAD)
     routes = _profile({**BROAD, "agentic_tool_use": 0.71, "computer_use": 0.24}, 3000, single_turn=0.23)
     found = alike([api, routes], _honest(50), CampaignConfig())
@@ -49,12 +49,12 @@ def test_a_different_mix_or_request_shape_is_another_operator() -> None:
     assert alike([_profile(BROAD), shape], _honest(50), CampaignConfig()) == []
 
 
-def test_a_one_target_playbook_is_no_signature() -> None:
+def test_a_one_target_pattern_is_no_signature() -> None:
     reasoning = {"reasoning_math": 0.95, "general_chat": 0.05}
     assert alike([_profile(reasoning), _profile(reasoning)], _honest(50), CampaignConfig()) == []
 
 
-def test_a_playbook_honest_heavy_accounts_also_follow_joins_nothing() -> None:
+def test_a_pattern_honest_heavy_accounts_also_follow_joins_nothing() -> None:
     cfg = CampaignConfig()
     product = [_profile(BROAD, 400, name=f"p{i}") for i in range(2)]
     # one honest account in a hundred as close is allowed; two are a usage pattern
@@ -78,9 +78,9 @@ def test_a_zero_distance_turns_likeness_off() -> None:
     assert alike([_profile(BROAD), _profile(BROAD)], [], cfg) == []
 
 
-def test_an_operators_own_light_accounts_do_not_make_its_playbook_common() -> None:
+def test_an_operators_own_light_accounts_do_not_make_its_pattern_common() -> None:
     # Two convicted halves that share nothing; "lead" acts with an "api" member (a lead, not
-    # a member) and runs the same playbook, as an operator's lighter accounts do.
+    # a member) and follows the same work pattern, as an operator's lighter accounts do.
     both = {"ip": 1.0, "client": 1.0}
     edges = {(x, y): both for half in ("api", "rt") for x, y in ((f"{half}1", f"{half}2"), (f"{half}2", f"{half}3"))}
     edges[("api1", "lead")] = both
@@ -94,6 +94,6 @@ def test_an_operators_own_light_accounts_do_not_make_its_playbook_common() -> No
     accounts = [_profile(BROAD, 1500, name="lead")] + _honest(60)
     joined = assembler.operators(halves, comms, accounts, assessments, set())
     assert [g.accounts for g in joined] == [["api1", "api2", "api3", "rt1", "rt2", "rt3"]]
-    # the same account with no tie to either half is an honest customer with that playbook
+    # the same account with no tie to either half is an honest customer with that pattern
     honest = [_profile(BROAD, 1500, name="stranger")] + _honest(60)
     assert assembler.operators(halves, comms, honest, assessments, set()) == []

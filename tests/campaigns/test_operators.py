@@ -56,8 +56,8 @@ def test_joins_are_transitive_and_leave_other_campaigns_alone() -> None:
     assert joins(_rules(edges), campaigns, 0.5) == [Join([1, 2, 3], 2, together=2)]
 
 
-def test_campaigns_running_one_playbook_join_with_those_acting_together() -> None:
-    # "x" and "y" act together; "z" shares nothing with either but runs "y"'s playbook
+def test_campaigns_following_one_work_pattern_join_with_those_acting_together() -> None:
+    # "x" and "y" act together; "z" shares nothing with either but follows "y"'s work pattern
     edges = {("x1", "y1"): ACTS, ("w1", "w2"): ACTS}
     campaigns = [["w1", "w2"], ["x1"], ["y1"], ["z1"]]
     same = Alike(2, 3, 0.03, 0, 40)

@@ -326,12 +326,12 @@ class CampaignAssembler:
     ) -> list[Group]:
         """The campaigns one operator runs (``operators.joins``), each set as a group to
         profile and then ``join``. ``profiles`` are every account's, to tell an operator's
-        playbook from a common usage pattern (``likeness``)."""
+        work pattern from a common usage pattern (``likeness``)."""
         self._joins = {}
         if self._rules is None:
             return []
         # The accounts that the evidence ties to no campaign are the sample of honest use:
-        # an operator's own light accounts (its leads) run its playbook too. Only heavy
+        # an operator's own light accounts (its leads) follow its work pattern too. Only heavy
         # accounts are compared, so only they need checking.
         member_of = {a: k.id for k in campaigns for a in k.accounts}
         volumes = {str(p["g"]): int(p["exchanges"]) for p in profiles}
@@ -376,7 +376,7 @@ class CampaignAssembler:
 
 
 def _joined(parts: list[Campaign], j: Join) -> Reason:
-    """Why the parts are one operator's: accounts acting together across them, or one playbook."""
+    """Why the parts are one operator's: accounts acting together across them, or one work pattern."""
     sizes = sorted((len(k.accounts) for k in parts), reverse=True)
     detail: dict[str, Any] = {"campaigns": sizes, "pairs": j.pairs}
     why = []
@@ -389,7 +389,7 @@ def _joined(parts: list[Campaign], j: Join) -> Reason:
         worst = max(a.distance for a in j.alike)
         near, population = max(a.near for a in j.alike), j.alike[0].population
         why.append(
-            f"{len(j.alike)} pair(s) of them run one playbook over the same days, their "
+            f"{len(j.alike)} pair(s) of them follow one work pattern over the same days, their "
             f"capability mixes and shares of single-turn requests and tool loops within {worst:.2f} of each other "
             f"({near} of {population} heavy accounts tied to no campaign are as close)"
         )

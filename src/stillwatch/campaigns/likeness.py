@@ -1,4 +1,4 @@
-"""Convicted campaigns that run one playbook through pathways that share nothing.
+"""Convicted campaigns that follow one work pattern through pathways that share nothing.
 
 An operator reaching us both with its own API keys and through cloud partners or resellers
 leaves no shared address, card or prompt bank between the two halves, yet both ask for the
@@ -9,9 +9,9 @@ joins campaigns already convicted apart (no verdict rests on it), and only when
 * both are heavy enough (``likeness_min_exchanges``) for their mixes to be measured;
 * the mix has at least two targets (``likeness_target_share`` each): a one-capability
   campaign says only what it wants, not how it is run;
-* every part of the playbook is within ``likeness_distance`` of the other's;
+* every part of the pattern is within ``likeness_distance`` of the other's;
 * they were active over the same days;
-* few honest heavy accounts come as close (``likeness_common``): a playbook that ordinary
+* few honest heavy accounts come as close (``likeness_common``): a pattern that ordinary
   customers also follow is a product's usage pattern, not an operator's signature.
 """
 
@@ -30,7 +30,7 @@ SHAPES = ("single_turn", "tool_loop")
 
 @dataclass(frozen=True)
 class Alike:
-    """Two campaigns (indexes into the list given to ``alike``) that run one playbook."""
+    """Two campaigns (indexes into the list given to ``alike``) that follow one work pattern."""
 
     x: int
     y: int
@@ -65,7 +65,7 @@ def alike(
     population: Sequence[Mapping[str, Any]],
     cfg: CampaignConfig,
 ) -> list[Alike]:
-    """Pairs of campaign profiles that run one playbook; ``population`` is the profiles of
+    """Pairs of campaign profiles that follow one work pattern; ``population`` is the profiles of
     accounts the evidence ties to no campaign, to tell a signature from a common usage pattern."""
     if cfg.likeness_distance <= 0:
         return []

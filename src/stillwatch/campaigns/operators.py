@@ -5,7 +5,7 @@ share most of some evidence with, and harvesters peeled by the acts-together rel
 operator whose accounts ask for hidden reasoning on a tenth of their tasks runs some that
 cross the abuse threshold and some that do not, and those land in different groups though
 they share its addresses and its bank of system prompts. An operator reaching us through
-pathways that share nothing runs one playbook in each (``likeness``). Each group is judged
+pathways that share nothing follows one work pattern in each (``likeness``). Each group is judged
 on its own first, so joining changes no verdict: only whose campaign an account is, and the
 sizing an analyst reads.
 """
@@ -32,7 +32,7 @@ class Join:
     pairs: int
     #: pairs of parts joined because most of the smaller one's accounts act with the other's
     together: int = 0
-    #: pairs of parts joined because they run one playbook (``likeness``)
+    #: pairs of parts joined because they follow one work pattern (``likeness``)
     alike: tuple[Alike, ...] = ()
 
 
