@@ -167,3 +167,31 @@ def test_adopted_accounts_never_make_a_few_harvesters_a_campaign() -> None:
     assembler = CampaignAssembler()
     assert assembler.decide([three], {"h0": _pooled_harvest()}, scorer) == []
     assert assembler.related_["a"].signal == "related_harvesting"
+
+
+def test_a_light_account_sharing_only_faint_exits_with_members_joins_through_the_bank() -> None:
+    # A hydra on a rotating proxy pool: a light account shares an address or two with each of
+    # several members, too faint for any pair to act together, so it is no lead. Running the
+    # group's private bank, with exits shared with three members, it joins; with two, or with
+    # exits alone (an honest customer of the pool), it does not.
+    members = [f"m{i}" for i in range(10)]
+    both = {"ip": 0.6, "tpl": 0.6}
+    pairs = {(a, b): both for i, a in enumerate(members) for b in members[i + 1:]}
+    faint = {"ip": 0.01, "net": 0.01}
+    for n, acct in ((3, "thin"), (2, "thinner"), (10, "customer")):
+        pairs.update({(acct, m): faint for m in members[:n]})
+    comms = Communities.from_pairs(pairs)
+    harvest = Assessment(abuse=0.0, harvest=0.4, reasons=[])
+    idle = Assessment(abuse=0.0, harvest=0.0, reasons=[])
+    assessments = {**dict.fromkeys(members, harvest), "thin": idle, "thinner": idle, "customer": idle}
+    volumes = {**dict.fromkeys(members, 100), "thin": 40, "thinner": 40, "customer": 40}
+    runs = {"thin": {101: 3, 102: 2}, "thinner": {101: 3, 102: 2}, "customer": {900: 12}}
+    for acct, joins in (("thin", ["thin"]), ("thinner", []), ("customer", [])):
+        assembler = CampaignAssembler()
+        groups = assembler.groups(comms, assessments, set())
+        assert [g.accounts for g in groups] == [members]
+        usage = PromptUsage({**{m: dict(BANK) for m in members}, acct: runs[acct]})
+        assembler.adopt(groups, usage, comms, assessments, set(), volumes)
+        assert groups[0].adopted == joins, acct
+        if joins:
+            assert "shares proxy exits (addresses or /24s) with 3 member(s)" in assembler.joined_[acct].detail

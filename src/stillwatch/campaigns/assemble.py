@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from stillwatch.accounts.evidence import Assessment, BehaviourScorer, noisy_or
-from stillwatch.campaigns.associates import associate_reason, find_leads
+from stillwatch.campaigns.associates import associate_reason, exit_mates, find_leads
 from stillwatch.campaigns.cohesion import PairRules, acts_with
 from stillwatch.campaigns.coordination import coordination_reasons, pair_counts, shares_infrastructure
 from stillwatch.campaigns.group import Campaign, CampaignConfig, Group
@@ -134,7 +134,9 @@ class CampaignAssembler:
         member_of = {a: g.key for g in groups for a in g.accounts}
         leads = find_leads(member_of, communities, assessments, excluded, volumes, self.config, self._together,
                            min_exchanges=self.config.bank_min_exchanges)  # fmt: skip
-        joining = adopters(groups, usage, leads, self.config)
+        exits = exit_mates(member_of, communities, excluded, volumes, min_mates=self.config.bank_exit_mates,
+                           min_exchanges=self.config.bank_min_exchanges)  # fmt: skip
+        joining = adopters(groups, usage, leads, self.config, exits)
         by_key = {g.key: g for g in groups}
         for acct, (key, reason) in joining.items():
             group = by_key[key]

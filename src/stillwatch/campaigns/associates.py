@@ -96,6 +96,42 @@ def find_leads(
     return out
 
 
+def exit_mates(
+    member_of: Mapping[str, str],
+    communities: Communities,
+    excluded: set[str],
+    volumes: Mapping[str, int],
+    *,
+    min_mates: int,
+    min_exchanges: int,
+) -> dict[str, Lead]:
+    """account -> the group whose members it shares addresses or /24s with, for accounts in
+    no group, with at least ``min_exchanges``, that share them (in any amount) with at least
+    ``min_mates`` members of one group: the one it shares them with most.
+
+    In a rotating proxy pool each such pair shares an address or two of hundreds, too faint to
+    count as a class, and an honest customer of the pool shares as many; so this is no lead.
+    Only the bank stage reads it, beside the group's private prompts (``playbook.adopters``).
+    """
+    out: dict[str, Lead] = {}
+    for acct in communities.linked():
+        if acct in member_of or acct in excluded or volumes.get(acct, 0) < min_exchanges:
+            continue
+        mates: dict[str, list[str]] = {}
+        exits: dict[str, float] = {}
+        for link in communities.partners(acct):
+            gid = member_of.get(link.other)
+            infra = link.weights.get("ip", 0.0) + link.weights.get("net", 0.0)
+            if gid is None or infra <= 0:
+                continue
+            mates.setdefault(gid, []).append(link.other)
+            exits[gid] = exits.get(gid, 0.0) + infra
+        best = max(sorted(mates), key=lambda g: len(mates[g]), default=None)
+        if best is not None and len(mates[best]) >= min_mates:
+            out[acct] = Lead(best, mates[best], {"infra": exits[best]})
+    return out
+
+
 def associate_reason(lead: Lead, weight: float) -> Reason:
     """The ``campaign_associate`` reason of a lead of a campaign (``lead.group`` is its id)."""
     whom = "it" if len(lead.mates) == 1 else "one of them"

@@ -24,6 +24,7 @@ class CampaignConfig:
     bank_share: float = 0.9
     bank_prompts: int = 2
     bank_min_exchanges: int = 5
+    bank_exit_mates: int = 3
     member_behaviour: float = 0.2
     coordination_threshold: float = 0.3
     harvest_threshold: float = 0.3

@@ -15,10 +15,14 @@ lead may have as few as ``bank_min_exchanges`` (other leads need ``min_exchanges
 prompt it happens to share would make any link to so light an account look strong, but
 two prompts of a private bank are no chance.
 
-It is never the link alone: a lead already acts with the members as they act with each
+It is never the bank alone: a lead already acts with the members as they act with each
 other (shared infrastructure *and* something it does, ``associates.find_leads``); the bank
-says the traffic it sends is the operator's. It joins before the group is judged, so the
-group's pooled traffic, with it, must still show the campaign.
+says the traffic it sends is the operator's. On a rotating proxy pool a light account acts
+with no member, each pair sharing an address or two of its hundreds; it may join when it
+shares such exits with ``bank_exit_mates`` members (``associates.exit_mates``), the exits
+saying where its traffic comes from. Those accounts never widen the bank: an honest customer
+of the pool shares exits too. An account joins before the group is judged, so the group's
+pooled traffic, with it, must still show the campaign.
 """
 
 from __future__ import annotations
@@ -108,12 +112,20 @@ def banks(
 
 
 def adopters(
-    groups: list[Group], usage: PromptUsage, leads: Mapping[str, Lead], config: CampaignConfig
+    groups: list[Group],
+    usage: PromptUsage,
+    leads: Mapping[str, Lead],
+    config: CampaignConfig,
+    exits: Mapping[str, Lead] | None = None,
 ) -> dict[str, tuple[str, Reason]]:
-    """account -> (the group it joins, why), for the leads that run a group's bank."""
+    """account -> (the group it joins, why), for the leads that run a group's bank, and the
+    accounts sharing proxy exits with its members (``associates.exit_mates``) that do. The
+    bank itself is the members' and leads' alone."""
     found = banks(groups, usage, leads, config)
+    candidates = [(a, lead, True) for a, lead in sorted(leads.items())]
+    candidates += [(a, lead, False) for a, lead in sorted((exits or {}).items()) if a not in leads]
     out: dict[str, tuple[str, Reason]] = {}
-    for acct, lead in sorted(leads.items()):
+    for acct, lead, acts in candidates:
         bank = found.get(lead.group)
         prompts = usage.by_account.get(acct)
         if not bank or not prompts:
@@ -122,6 +134,7 @@ def adopters(
         share = sum(prompts[t] for t in mine) / sum(prompts.values())
         if len(mine) < config.bank_prompts or share < config.bank_share:
             continue
+        how = "acts with" if acts else "shares proxy exits (addresses or /24s) with"
         out[acct] = (
             lead.group,
             Reason(
@@ -129,7 +142,7 @@ def adopters(
                 0.0,
                 f"{len(mine)} of its system prompts ({share:.0%} of its system-prompted exchanges) "
                 f"come from its group's bank of {len(bank)}, which only the group's accounts and "
-                f"those acting with them use; acts with {len(lead.mates)} member(s) ({lead.named()})",
+                f"those acting with them use; {how} {len(lead.mates)} member(s) ({lead.named()})",
                 {"prompts": len(mine), "bank": len(bank), "share": round(share, 4), "accounts": lead.mates[:10]},
             ),
         )
