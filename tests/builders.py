@@ -21,6 +21,7 @@ SIGNAL_FIELDS = [
     pa.field("category_conf", pa.float32()),
     pa.field("elicit_score", pa.float32()),
     pa.field("extract_score", pa.float32()),
+    pa.field("lang_script", pa.string()),
 ]
 SCHEMA = pa.schema(list(EXCHANGE_SCHEMA) + SIGNAL_FIELDS)
 T0 = dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc)
@@ -58,6 +59,7 @@ class Population:
             "category": "general_chat",
             "elicit_score": 0.0,
             "extract_score": 0.0,
+            "lang_script": "latin",
         }
         base.update(values)
         self.rows.append(base)

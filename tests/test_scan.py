@@ -8,7 +8,7 @@ import duckdb
 import orjson
 import pytest
 
-from builders import HYDRA_TEMPLATES, Population, accounts
+from builders import HYDRA_TEMPLATES, T0, Population, accounts
 from stillwatch.config import load_config
 from stillwatch.engine import DuckDBEngine
 from stillwatch.scan import Scanner, write_results
@@ -143,6 +143,22 @@ def _population() -> Population:
             client_ip=lambda i: f"192.0.2.{i % 4}",
             org=f"org-{acct}",
         )
+    # A reasoning-trace operator asking in several languages: eight accounts, each with an
+    # address, an org and prompts of its own, each convicted alone, all on one work pattern.
+    scripts = ["latin", "latin", "han", "cyrillic", "latin", "arabic"]
+    tasks = ["reasoning_math", "reasoning_math", "coding", "general_chat"]
+    for k, acct in enumerate(accounts("polyglot", 8)):
+        pop.many(
+            acct,
+            150,
+            prompt=lambda i, a=acct: f"{a} wants the hidden reasoning behind solved problem {i}, in full",
+            elicit_score=0.9,
+            category=lambda i: tasks[i % 4],
+            lang_script=lambda i: scripts[i % 6],
+            time=lambda i, k=k: T0 + dt.timedelta(hours=i, minutes=k),  # all at work at once
+            client_ip=f"100.88.{k}.3",
+            org=f"org-{acct}",
+        )
     # Customers of one product: the same single system prompt, heavy use, no common owner.
     for k, acct in enumerate(accounts("product", 6)):
         pop.many(
@@ -221,6 +237,18 @@ def test_an_operators_abusers_and_harvesters_found_apart_are_one_campaign(result
     assert [k.accounts for k in split] == [[f"splitop{i:03d}" for i in range(8)]]
     joined = [r for r in split[0].reasons if r.signal == "one_operator"]
     assert joined and joined[0].evidence["campaigns"] == [5, 3]
+
+
+def test_an_operators_light_accounts_on_one_work_pattern_are_one_campaign(result) -> None:
+    v = _verdicts(result)
+    assert {v[a].campaign for a in accounts("polyglot", 8)} == {v["polyglot000"].campaign}
+    camp = next(k for k in result.campaigns if k.id == v["polyglot000"].campaign)
+    assert camp.accounts == list(accounts("polyglot", 8))
+    joined = next(r for r in camp.reasons if r.signal == "one_operator")
+    assert "7 lighter one(s) fit the pooled work pattern of the rest" in joined.detail
+    assert len(joined.evidence["fit"]) == 7
+    # the lone extractor asks in one language, for maths alone: another operator
+    assert v["extractor"].campaign not in {camp.id, None}
 
 
 def test_heavy_users_of_one_public_prompt_library_are_no_campaign(result) -> None:

@@ -1,5 +1,5 @@
 """Convicted campaigns that share nothing but follow one work pattern are one operator's; common
-usage patterns, one-target mixes, light or far-apart campaigns are not."""
+usage patterns, one-target mixes, far-apart campaigns or light ones that fit no cohort are not."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+import numpy as np
+
 from stillwatch.accounts.evidence import Assessment
 from stillwatch.accounts.features import ALL_CATEGORIES
 from stillwatch.campaigns.assemble import CampaignAssembler
 from stillwatch.campaigns.group import Campaign, CampaignConfig
-from stillwatch.campaigns.likeness import Alike, alike, distance
+from stillwatch.campaigns.likeness import Alike, alike, cohorts, distance, homogeneity
 from stillwatch.links.graph import Communities
 
 DAY = dt.timedelta(days=1)
@@ -20,14 +22,31 @@ START = dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc)
 BROAD = {"agentic_tool_use": 0.74, "computer_use": 0.21, "vision": 0.03, "reasoning_math": 0.02}
 HYDRA = {"agentic_tool_use": 0.91, "general_chat": 0.05, "coding": 0.04}
 CHAT = {"general_chat": 0.6, "coding": 0.25, "reasoning_math": 0.15}
+# a reasoning-trace campaign asking in many languages, and one asking in English with a grader
+MULTILINGUAL = {"reasoning_math": 0.6, "general_chat": 0.22, "coding": 0.18}
+SCRIPTS = {"latin": 0.82, "han": 0.05, "cyrillic": 0.04, "kana": 0.03, "arabic": 0.03, "hangul": 0.03}
+GRADER = {"reasoning_math": 0.55, "rubric_grading": 0.3, "coding": 0.15}
 
 
 def _profile(mix: dict[str, float], exchanges: int = 5000, single_turn: float = 0.2, tool_loop: float = 0.7,
-             days: tuple[int, int] = (0, 14), name: str = "x") -> dict[str, Any]:  # fmt: skip
+             days: tuple[int, int] = (0, 14), name: str = "x",
+             scripts: dict[str, float] | None = None) -> dict[str, Any]:  # fmt: skip
     p: dict[str, Any] = {f"cat_{c}": mix.get(c, 0.0) for c in ALL_CATEGORIES}
+    p.update({f"script_{s}": v for s, v in (scripts or {"latin": 1.0}).items()})
     p.update(g=name, exchanges=exchanges, single_turn=single_turn, tool_loop=tool_loop,
              first_seen=START + days[0] * DAY, last_seen=START + days[1] * DAY)  # fmt: skip
     return p
+
+
+def _sampled(mix: dict[str, float], scripts: dict[str, float], exchanges: int, rng: np.random.Generator,
+             name: str) -> dict[str, Any]:  # fmt: skip
+    """A light account's profile: its shares drawn from the operator's mixes, with the noise
+    of so few exchanges."""
+    def draw(shares: dict[str, float]) -> dict[str, float]:
+        counts = rng.multinomial(exchanges, list(shares.values()))
+        return {k: c / exchanges for k, c in zip(shares, counts)}
+
+    return _profile(draw(mix), exchanges, single_turn=1.0, tool_loop=0.0, name=name, scripts=draw(scripts))
 
 
 def _honest(n: int) -> list[dict[str, Any]]:
@@ -65,10 +84,11 @@ def test_a_pattern_honest_heavy_accounts_also_follow_joins_nothing() -> None:
     assert len(alike([_profile(BROAD), _profile(BROAD)], _honest(50) + light, cfg)) == 1
 
 
-def test_light_or_far_apart_campaigns_are_not_joined() -> None:
+def test_too_light_or_far_apart_campaigns_are_not_joined() -> None:
     cfg = CampaignConfig()
-    assert alike([_profile(BROAD), _profile(BROAD, 900)], [], cfg) == []
+    assert alike([_profile(BROAD), _profile(BROAD, 19)], [], cfg) == []
     assert alike([_profile(BROAD, days=(0, 10)), _profile(BROAD, days=(12, 20))], [], cfg) == []
+    assert alike([_profile(BROAD, days=(0, 10)), _profile(BROAD, 900, days=(12, 20))], [], cfg) == []
     # a short campaign inside a long one's weeks is active over the same days
     assert len(alike([_profile(BROAD, days=(0, 30)), _profile(BROAD, days=(5, 9))], [], cfg)) == 1
 
@@ -97,3 +117,43 @@ def test_an_operators_own_light_accounts_do_not_make_its_pattern_common() -> Non
     # the same account with no tie to either half is an honest customer with that pattern
     honest = [_profile(BROAD, 1500, name="stranger")] + _honest(60)
     assert assembler.operators(halves, comms, honest, assessments, set()) == []
+
+
+def test_the_homogeneity_test_tells_one_pattern_from_two() -> None:
+    one = [np.array([60.0, 25.0, 15.0]), np.array([80.0, 20.0])]
+    assert homogeneity(one, one) > 0.99
+    assert homogeneity(one, [2 * x for x in one]) > 0.99
+    # a fifth of one's exchanges in a script the other never writes
+    assert homogeneity(one, [np.array([60.0, 25.0, 15.0]), np.array([100.0, 0.0])]) < 0.001
+
+
+def test_an_operators_light_accounts_gather_into_one_campaign_and_another_operators_stay_apart() -> None:
+    # A reasoning-trace operator's 40 accounts of 40-300 exchanges each, on a residential proxy
+    # pool with their own cards: each convicted alone, sharing nothing. Beside them, an English
+    # grader operation's 20 light accounts, and a heavy honest population.
+    rng = np.random.default_rng(5)
+    traces = [_sampled(MULTILINGUAL, SCRIPTS, int(rng.integers(40, 300)), rng, f"t{i}") for i in range(40)]
+    graders = [_sampled(GRADER, {"latin": 1.0}, int(rng.integers(40, 300)), rng, f"g{i}") for i in range(20)]
+    found = alike(traces + graders, _honest(100), CampaignConfig())
+    trace_side = {i for a in found for i in (a.x, a.y) if i < 40}
+    grader_side = {i for a in found for i in (a.x, a.y) if i >= 40}
+    assert all((a.x < 40) == (a.y < 40) for a in found)
+    assert len(trace_side) >= 38 and len(grader_side) >= 18
+    assert all(a.fit is not None and a.fit >= CampaignConfig().likeness_fit for a in found)
+
+
+def test_light_accounts_following_a_common_pattern_join_nothing() -> None:
+    rng = np.random.default_rng(6)
+    light = [_sampled(CHAT, {"latin": 1.0}, 150, rng, f"l{i}") for i in range(20)]
+    honest = [_profile(CHAT, 400, single_turn=1.0, tool_loop=0.0, name=f"h{i}") for i in range(50)]
+    assert len(cohorts(light, CampaignConfig())) < 5
+    assert alike(light, honest, CampaignConfig()) == []
+
+
+def test_a_light_campaign_joins_the_heavy_one_whose_pattern_it_fits() -> None:
+    heavy = _profile(MULTILINGUAL, 5000, single_turn=1.0, tool_loop=0.0, scripts=SCRIPTS)
+    light = _profile(MULTILINGUAL, 120, single_turn=1.0, tool_loop=0.0, scripts=SCRIPTS)
+    english = _profile(MULTILINGUAL, 120, single_turn=1.0, tool_loop=0.0)
+    found = alike([heavy, light, english], _honest(50), CampaignConfig())
+    assert [(a.x, a.y) for a in found] == [(0, 1)]
+    assert found[0].distance < 1e-9 and found[0].fit is not None and found[0].fit > 0.99

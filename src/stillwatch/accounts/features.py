@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from stillwatch.engine import Engine
+from stillwatch.signals.shape import SCRIPTS
 
 #: Capability categories worth distilling (the reported campaigns' targets).
 TARGET_CATEGORIES: tuple[str, ...] = (
@@ -38,10 +39,11 @@ class ProfileOptions:
     young_account_days: float = 7.0
 
 
-def _category_columns() -> str:
-    return ",\n  ".join(
-        f"avg(CASE WHEN category = '{c}' THEN 1.0 ELSE 0.0 END) AS cat_{c}" for c in ALL_CATEGORIES
-    )
+def _share_columns() -> str:
+    """Each capability category's and each writing system's share of the traffic."""
+    cats = [f"avg(CASE WHEN category = '{c}' THEN 1.0 ELSE 0.0 END) AS cat_{c}" for c in ALL_CATEGORIES]
+    scripts = [f"avg(CASE WHEN lang_script = '{s}' THEN 1.0 ELSE 0.0 END) AS script_{s}" for s in SCRIPTS]
+    return ",\n  ".join(cats + scripts)
 
 
 def profile_sql(source: str, group: str, opts: ProfileOptions) -> str:
@@ -95,7 +97,7 @@ base AS (
   count(DISTINCT user_agent) AS distinct_user_agents,
   count(DISTINCT end_user) AS distinct_end_users,
   count(DISTINCT model) AS distinct_models,
-  {_category_columns()}
+  {_share_columns()}
   FROM x GROUP BY g
 ),
 -- Per member account, then over the group's members (weighted by their exchanges): the

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from stillwatch.accounts.features import ALL_CATEGORIES, ProfileOptions
+from stillwatch.signals.shape import SCRIPTS
 
 _SCALE = float(1 << 64)
 _DISTINCT = (
@@ -121,6 +122,7 @@ class ProfileAccumulator:
         self.tokens = [0, 0, 0]  # input, output, reasoning
         self.flags = dict.fromkeys(_FLAGS, 0)
         self.categories = dict.fromkeys(ALL_CATEGORIES, 0)
+        self.scripts = dict.fromkeys(SCRIPTS, 0)
         self.hours = [0] * 24
         self.days: set[int] = set()
         self.distinct = {name: KMV(k) for name in _DISTINCT}
@@ -152,6 +154,9 @@ class ProfileAccumulator:
         cat = x.get("category")
         if cat in self.categories:
             self.categories[cat] += 1
+        script = x.get("lang_script")
+        if script in self.scripts:
+            self.scripts[script] += 1
         tid = x.get("template_id")
         if tid is not None:
             self._count_template(tid, 1)
@@ -212,6 +217,8 @@ class ProfileAccumulator:
             self.flags[key] += other.flags[key]
         for key in self.categories:
             self.categories[key] += other.categories[key]
+        for key in self.scripts:
+            self.scripts[key] += other.scripts[key]
         self.hours = [x + y for x, y in zip(self.hours, other.hours, strict=True)]
         self.days |= other.days
         for name, sketch in self.distinct.items():
@@ -237,7 +244,7 @@ class ProfileAccumulator:
             "k": self.k, "exchanges": self.exchanges, "first_seen": iso(self.first_seen),
             "last_seen": iso(self.last_seen), "account_created": iso(self.account_created),
             "org_key": self.org_key, "tokens": self.tokens, "flags": self.flags,
-            "categories": self.categories, "hours": self.hours, "days": sorted(self.days),
+            "categories": self.categories, "scripts": self.scripts, "hours": self.hours, "days": sorted(self.days),
             "distinct": {name: sorted(s.hashes) for name, s in self.distinct.items()},
             "templates": [[t, n] for t, n in self.template_counts.items()],
             "max_tokens": {m: [[v, n] for v, n in seen.items()] for m, seen in self.max_tokens.items()},
@@ -265,6 +272,8 @@ class ProfileAccumulator:
         acc.tokens = [int(x) for x in state["tokens"]]
         acc.flags.update(state["flags"])
         acc.categories.update(state["categories"])
+        # states stored before script mixes were counted have none
+        acc.scripts.update(state.get("scripts", {}))
         acc.hours = [int(x) for x in state["hours"]]
         acc.days = set(state["days"])
         for name, hashes in state["distinct"].items():
@@ -332,6 +341,8 @@ class ProfileAccumulator:
         }
         for cat in ALL_CATEGORIES:
             out[f"cat_{cat}"] = avg(self.categories[cat])
+        for script in SCRIPTS:
+            out[f"script_{script}"] = avg(self.scripts[script])
         out["top_template_count"] = max(self.template_counts.values(), default=0)
         out["hour_entropy"] = -sum(p * math.log(p) for p in hour_p) / math.log(24.0) if hour_p else 0.0
         out["gap_cv"] = std / mean if mean else 0.0

@@ -20,7 +20,7 @@ from stillwatch.campaigns.associates import associate_reason, exit_mates, find_l
 from stillwatch.campaigns.cohesion import PairRules, acts_with
 from stillwatch.campaigns.coordination import coordination_reasons, pair_counts, shares_infrastructure
 from stillwatch.campaigns.group import Campaign, CampaignConfig, Group
-from stillwatch.campaigns.likeness import alike
+from stillwatch.campaigns.likeness import Alike, alike
 from stillwatch.campaigns.operators import Join, joins
 from stillwatch.campaigns.playbook import PromptUsage, adopters
 from stillwatch.links.edges import Partner
@@ -388,16 +388,32 @@ def _joined(parts: list[Campaign], j: Join) -> Reason:
             f"one bank of system prompts ({j.pairs} pairs across them)"
         )
     if j.alike:
-        worst = max(a.distance for a in j.alike)
-        near, population = max(a.near for a in j.alike), j.alike[0].population
-        why.append(
-            f"{len(j.alike)} pair(s) of them follow one work pattern over the same days, their "
-            f"capability mixes and shares of single-turn requests and tool loops within {worst:.2f} of each other "
-            f"({near} of {population} heavy accounts tied to no campaign are as close)"
-        )
-        detail.update(alike=[round(a.distance, 4) for a in j.alike], as_close=near, compared=population)
+        why.append(_alike(j.alike))
+        detail.update(alike=[round(a.distance, 4) for a in j.alike], as_close=max(a.near for a in j.alike),
+                      compared=j.alike[0].population)  # fmt: skip
+        if fits := [a.fit for a in j.alike if a.fit is not None]:
+            detail["fit"] = [round(f, 4) for f in fits]
     found = f"one operator's {len(parts)} groups, found apart ({', '.join(map(str, sizes))} accounts): "
     return Reason("one_operator", 0.0, found + "; ".join(why), detail)
+
+
+def _alike(alike: tuple[Alike, ...]) -> str:
+    """Why parts follow one work pattern: heavy pairs compared directly, light parts through the
+    pooled pattern of the cohort they fit."""
+    heavy = [a for a in alike if a.fit is None]
+    light = [a for a in alike if a.fit is not None]
+    said = []
+    if heavy:
+        said.append(f"{len(heavy)} pair(s) of them follow one work pattern over the same days, their capability and "
+                    f"script mixes and shares of single-turn requests and tool loops within "
+                    f"{max(a.distance for a in heavy):.2f} of each other")  # fmt: skip
+    if light:
+        fits = [a.fit for a in light if a.fit is not None]
+        said.append(f"{len(light)} lighter one(s) fit the pooled work pattern of the rest, active over the same days "
+                    f"(homogeneity test p-values from {min(fits):.3f}; within {max(a.distance for a in light):.2f} "
+                    "of the pooled mixes and shares)")  # fmt: skip
+    near = max(a.near for a in alike)
+    return "; ".join(said) + f" ({near} of {alike[0].population} heavy accounts tied to no campaign are as close)"
 
 
 def _campaign(group: Group, profile: Mapping[str, Any], behaviour: Assessment, coordination: list[Reason]) -> Campaign:

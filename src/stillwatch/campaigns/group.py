@@ -37,6 +37,8 @@ class CampaignConfig:
     operator_share: float = 0.5
     likeness_distance: float = 0.12
     likeness_min_exchanges: int = 1000
+    likeness_light_exchanges: int = 20
+    likeness_fit: float = 0.001
     likeness_target_share: float = 0.1
     likeness_common: float = 0.01
     likeness_population_exchanges: int = 200
