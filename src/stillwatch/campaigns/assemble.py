@@ -132,10 +132,13 @@ class CampaignAssembler:
         """Add to their groups the leads that run a group's own bank of system prompts
         (``playbook.adopters``), before the groups are judged."""
         member_of = {a: g.key for g in groups for a in g.accounts}
+        # Only an account using a member's system prompts can run a bank, or count towards one
+        # as a lead (``playbook.banks``), so only they are walked.
+        users = usage.by_account
         leads = find_leads(member_of, communities, assessments, excluded, volumes, self.config, self._together,
-                           min_exchanges=self.config.bank_min_exchanges)  # fmt: skip
+                           min_exchanges=self.config.bank_min_exchanges, among=users)  # fmt: skip
         exits = exit_mates(member_of, communities, excluded, volumes, min_mates=self.config.bank_exit_mates,
-                           min_exchanges=self.config.bank_min_exchanges)  # fmt: skip
+                           min_exchanges=self.config.bank_min_exchanges, among=users)  # fmt: skip
         joining = adopters(groups, usage, leads, self.config, exits)
         by_key = {g.key: g for g in groups}
         for acct, (key, reason) in joining.items():

@@ -23,7 +23,7 @@ account ``suspicious`` with the campaign named, for an analyst or a gateway rule
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from stillwatch.accounts.evidence import Assessment
@@ -62,12 +62,14 @@ def find_leads(
     *,
     min_exchanges: int,
     playbook: Callable[[Partner], bool] | None = None,
+    among: Collection[str] | None = None,
 ) -> dict[str, Lead]:
     """account -> the first group (by name) it is a lead of, for accounts in no group with
     at least ``min_exchanges``; ``member_of`` names each member's group. Given ``playbook``,
-    a link it accepts makes a lead on its own."""
+    a link it accepts makes a lead on its own. Given ``among``, only those accounts are
+    looked at (each one's partners are built anew, and at 10M exchanges that is seconds)."""
     out: dict[str, Lead] = {}
-    for acct in communities.linked():
+    for acct in _walked(communities, among):
         if acct in member_of or acct in excluded or acct not in assessments:
             continue
         if volumes.get(acct, 0) < min_exchanges:
@@ -104,6 +106,7 @@ def exit_mates(
     *,
     min_mates: int,
     min_exchanges: int,
+    among: Collection[str] | None = None,
 ) -> dict[str, Lead]:
     """account -> the group whose members it shares addresses or /24s with, for accounts in
     no group, with at least ``min_exchanges``, that share them (in any amount) with at least
@@ -112,9 +115,10 @@ def exit_mates(
     In a rotating proxy pool each such pair shares an address or two of hundreds, too faint to
     count as a class, and an honest customer of the pool shares as many; so this is no lead.
     Only the bank stage reads it, beside the group's private prompts (``playbook.adopters``).
+    ``among`` as for ``find_leads``.
     """
     out: dict[str, Lead] = {}
-    for acct in communities.linked():
+    for acct in _walked(communities, among):
         if acct in member_of or acct in excluded or volumes.get(acct, 0) < min_exchanges:
             continue
         mates: dict[str, list[str]] = {}
@@ -130,6 +134,12 @@ def exit_mates(
         if best is not None and len(mates[best]) >= min_mates:
             out[acct] = Lead(best, mates[best], {"infra": exits[best]})
     return out
+
+
+def _walked(communities: Communities, among: Collection[str] | None) -> list[str]:
+    """The linked accounts, or those of them in ``among``, sorted."""
+    linked = communities.linked()
+    return linked if among is None else [a for a in linked if a in among]
 
 
 def associate_reason(lead: Lead, weight: float) -> Reason:

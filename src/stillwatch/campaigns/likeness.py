@@ -118,10 +118,10 @@ class Cohort:
     counts: list[np.ndarray]
     pooled: dict[str, Any]
 
-    def add(self, i: int, p: Mapping[str, Any], p_value: float) -> None:
+    def add(self, i: int, p: Mapping[str, Any], counts: list[np.ndarray], p_value: float) -> None:
         self.members.append(i)
         self.fits.append(p_value)
-        self.counts = [a + b for a, b in zip(self.counts, _counts(p))]
+        self.counts = [a + b for a, b in zip(self.counts, counts)]
         self.pooled = _pool(self.pooled, p)
 
 
@@ -157,6 +157,7 @@ def cohorts(campaigns: Sequence[Mapping[str, Any]], cfg: CampaignConfig) -> list
         n = int(p["exchanges"])
         if n < cfg.likeness_light_exchanges:
             continue
+        counts = _counts(p)
         best: tuple[float, Cohort] | None = None
         if n < cfg.likeness_min_exchanges:
             for cohort in out:
@@ -164,13 +165,13 @@ def cohorts(campaigns: Sequence[Mapping[str, Any]], cfg: CampaignConfig) -> list
                     continue
                 if not _overlap(p, cohort.pooled):
                     continue
-                p_value = homogeneity(_counts(p), cohort.counts)
+                p_value = homogeneity(counts, cohort.counts)
                 if p_value >= cfg.likeness_fit:
                     best = (p_value, cohort)
         if best is None:
-            out.append(Cohort([i], [None], _counts(p), _pattern(p)))
+            out.append(Cohort([i], [None], counts, _pattern(p)))
         else:
-            best[1].add(i, p, best[0])
+            best[1].add(i, p, counts, best[0])
     return out
 
 
