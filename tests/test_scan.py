@@ -159,6 +159,20 @@ def _population() -> Population:
             client_ip=f"100.88.{k}.3",
             org=f"org-{acct}",
         )
+    # Two more of its accounts ask for the hidden reasoning only a few times each: too little
+    # to convict alone, but their traffic fits the operator's pattern.
+    for k, acct in enumerate(accounts("polymate", 2)):
+        pop.many(
+            acct,
+            150,
+            prompt=lambda i, a=acct: f"{a} wants solved problem {i}" + (", with the hidden reasoning" if i < 8 else ""),
+            elicit_score=lambda i: 0.9 if i < 8 else 0.1,
+            category=lambda i: tasks[i % 4],
+            lang_script=lambda i: scripts[i % 6],
+            time=lambda i, k=k: T0 + dt.timedelta(hours=i, minutes=20 + k),
+            client_ip=f"100.87.{k}.3",
+            org=f"org-{acct}",
+        )
     # Customers of one product: the same single system prompt, heavy use, no common owner.
     for k, acct in enumerate(accounts("product", 6)):
         pop.many(
@@ -243,10 +257,15 @@ def test_an_operators_light_accounts_on_one_work_pattern_are_one_campaign(result
     v = _verdicts(result)
     assert {v[a].campaign for a in accounts("polyglot", 8)} == {v["polyglot000"].campaign}
     camp = next(k for k in result.campaigns if k.id == v["polyglot000"].campaign)
-    assert camp.accounts == list(accounts("polyglot", 8))
+    assert camp.accounts == sorted(list(accounts("polyglot", 8)) + list(accounts("polymate", 2)))
     joined = next(r for r in camp.reasons if r.signal == "one_operator")
     assert "7 lighter one(s) fit the pooled work pattern of the rest" in joined.detail
     assert len(joined.evidence["fit"]) == 7
+    # its accounts whose own abuse is too light to convict join as members, saying how
+    assert joined.evidence["mates"] == list(accounts("polymate", 2))
+    for acct in accounts("polymate", 2):
+        assert v[acct].verdict == "campaign"
+        assert any(r.signal == "pattern_mate" for r in v[acct].reasons), v[acct].reasons
     # the lone extractor asks in one language, for maths alone: another operator
     assert v["extractor"].campaign not in {camp.id, None}
 

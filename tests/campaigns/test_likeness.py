@@ -13,7 +13,7 @@ from stillwatch.accounts.evidence import Assessment
 from stillwatch.accounts.features import ALL_CATEGORIES
 from stillwatch.campaigns.assemble import CampaignAssembler
 from stillwatch.campaigns.group import Campaign, CampaignConfig
-from stillwatch.campaigns.likeness import Alike, alike, cohorts, distance, homogeneity
+from stillwatch.campaigns.likeness import Alike, alike, cohorts, distance, homogeneity, mates
 from stillwatch.links.graph import Communities
 
 DAY = dt.timedelta(days=1)
@@ -157,3 +157,64 @@ def test_a_light_campaign_joins_the_heavy_one_whose_pattern_it_fits() -> None:
     found = alike([heavy, light, english], _honest(50), CampaignConfig())
     assert [(a.x, a.y) for a in found] == [(0, 1)]
     assert found[0].distance < 1e-9 and found[0].fit is not None and found[0].fit > 0.99
+
+
+def _grader_cohort(rng: np.random.Generator) -> list[dict[str, Any]]:
+    """A grader operation's ten light accounts, each convicted alone (1,000+ exchanges pooled)."""
+    return [_sampled(GRADER, {"latin": 1.0}, int(rng.integers(150, 300)), rng, f"g{i}") for i in range(10)]
+
+
+def test_an_uncaught_account_whose_light_abuse_fits_a_cohorts_pattern_is_its_mate() -> None:
+    rng = np.random.default_rng(7)
+    graders = _grader_cohort(rng)
+    fits = _sampled(GRADER, {"latin": 1.0}, 200, rng, "fits")
+    # the same targets in another mix, and the same mix written in several scripts
+    other_mix = _sampled({"reasoning_math": 0.8, "rubric_grading": 0.15, "coding": 0.05}, {"latin": 1.0}, 200, rng,
+                         "other_mix")  # fmt: skip
+    scripts = _sampled(GRADER, SCRIPTS, 200, rng, "scripts")
+    later = {**_sampled(GRADER, {"latin": 1.0}, 200, rng, "later"), "first_seen": START + 30 * DAY,
+             "last_seen": START + 40 * DAY}  # fmt: skip
+    found = mates(graders, _honest(100), [fits, other_mix, scripts, later], CampaignConfig())
+    assert [m.account for m in found] == ["fits"]
+    cohort = cohorts(graders, CampaignConfig())[0]
+    assert found[0].first == cohort.members[0] and found[0].fit >= CampaignConfig().likeness_fit
+    assert found[0].distance <= CampaignConfig().likeness_distance and found[0].near == 0
+
+
+def test_no_mates_for_a_common_pattern_a_lone_campaign_or_with_mates_turned_off() -> None:
+    rng = np.random.default_rng(8)
+    graders = _grader_cohort(rng)
+    fits = _sampled(GRADER, {"latin": 1.0}, 200, rng, "fits")
+    cfg = CampaignConfig()
+    common = [_profile(GRADER, 400, single_turn=1.0, tool_loop=0.0, name=f"p{i}") for i in range(2)]
+    assert mates(graders, _honest(98) + common, [fits], cfg) == []
+    # one heavy campaign with that pattern: nothing shows its operator spreads it over accounts
+    lone = _profile(GRADER, 3000, single_turn=1.0, tool_loop=0.0)
+    assert mates([lone], _honest(100), [fits], cfg) == []
+    assert mates(graders, _honest(100), [fits], dataclasses.replace(cfg, likeness_mates=False)) == []
+    assert len(mates(graders, _honest(100), [fits], cfg)) == 1
+
+
+def test_an_operators_uncaught_abusers_join_its_cohort_and_do_not_make_its_pattern_common() -> None:
+    rng = np.random.default_rng(9)
+    graders = _grader_cohort(rng)
+    # three accounts in no group asking for the hidden reasoning a few times each; without
+    # them in the honest sample, three in a hundred would make the pattern a common one
+    uncaught = [_sampled(GRADER, {"latin": 1.0}, 250, rng, f"u{i}") for i in range(3)]
+    quiet = _sampled(GRADER, {"latin": 1.0}, 250, rng, "quiet")  # the same pattern, no abuse
+    comms = Communities.from_pairs({("h0", "h1"): {"ip": 1.0}})
+    harvest = Assessment(abuse=0.0, harvest=0.4, reasons=[])
+    light_abuse = Assessment(abuse=0.6, harvest=0.4, reasons=[], abuse_prompts=8)
+    assessments = {str(p["g"]): harvest for p in graders + [quiet] + _honest(100)}
+    assessments.update({str(p["g"]): light_abuse for p in uncaught})
+    assembler = CampaignAssembler()
+    assembler.groups(comms, assessments, set())
+    convicted = [Campaign(f"C{i:03d}", [str(p["g"])], p, harvest, [], 0.9) for i, p in enumerate(graders)]
+    profiles = graders + uncaught + [quiet] + _honest(100)
+    joined = assembler.operators(convicted, comms, profiles, assessments, set())
+    assert [g.accounts for g in joined] == [sorted([str(p["g"]) for p in graders] + ["u0", "u1", "u2"])]
+    assert {a: r.signal for a, r in assembler.related_.items()} == {f"u{i}": "pattern_mate" for i in range(3)}
+    # an authorized partner never joins, whatever it asks (and counts as honest use)
+    profiles = graders + uncaught + _honest(100)
+    joined = assembler.operators(convicted, comms, profiles, assessments, {"u0"})
+    assert [g.accounts for g in joined] == [sorted([str(p["g"]) for p in graders] + ["u1", "u2"])]

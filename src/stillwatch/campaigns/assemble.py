@@ -20,7 +20,7 @@ from stillwatch.campaigns.associates import associate_reason, exit_mates, find_l
 from stillwatch.campaigns.cohesion import PairRules, acts_with
 from stillwatch.campaigns.coordination import coordination_reasons, pair_counts, shares_infrastructure
 from stillwatch.campaigns.group import Campaign, CampaignConfig, Group
-from stillwatch.campaigns.likeness import Alike, alike
+from stillwatch.campaigns.likeness import Alike, Mate, alike, mates
 from stillwatch.campaigns.operators import Join, joins
 from stillwatch.campaigns.playbook import PromptUsage, adopters
 from stillwatch.links.edges import Partner
@@ -80,7 +80,7 @@ class CampaignAssembler:
                 if acct in excluded or acct not in assessments:
                     continue
                 own = assessments[acct]
-                if own.abuse >= c.abuse_threshold and own.abuse_prompts >= c.abuse_member_prompts:
+                if _shows_abuse(own, c):
                     abusers.add(acct)
                 elif own.score >= c.member_behaviour:
                     harvesters.append(acct)
@@ -108,12 +108,7 @@ class CampaignAssembler:
                 out.append(Group(f"h{i}", part, len(part), pair_counts(part, communities)))
                 grouped.update(part)
         for acct, a in sorted(assessments.items()):
-            if (
-                acct not in grouped
-                and acct not in excluded
-                and a.abuse >= c.abuse_threshold
-                and a.abuse_prompts >= c.abuse_member_prompts
-            ):
+            if acct not in grouped and acct not in excluded and _shows_abuse(a, c):
                 group = Group(f"a:{acct}", [acct], 0, {})
                 grouped.add(acct)
                 self._add_paymates(group, communities, assessments, excluded, grouped)
@@ -343,15 +338,27 @@ class CampaignAssembler:
         heavy = self.config.likeness_population_exchanges
         leads = find_leads(member_of, communities, assessments, excluded, volumes, self.config, self._together,
                            min_exchanges=heavy, playbook=self._playbook)  # fmt: skip
-        population = [p for p in profiles if str(p["g"]) not in member_of and str(p["g"]) not in leads]
-        same = alike([k.profile for k in campaigns], population, self.config)
+        # Nor do accounts showing abuse of their own belong in it: an operator's accounts whose
+        # abuse was too light to convict follow its pattern too, and are its candidate mates.
+        # (Authorized partners stay in the sample: they are honest use, never mates.)
+        untied = [p for p in profiles if str(p["g"]) not in member_of]
+        abusive = {
+            a for p in untied
+            if (a := str(p["g"])) not in excluded and a in assessments and _shows_abuse(assessments[a], self.config)
+        }
+        population = [p for p in untied if str(p["g"]) not in leads and str(p["g"]) not in abusive]
+        candidates = [p for p in untied if str(p["g"]) in abusive]
+        profiled = [k.profile for k in campaigns]
+        same = alike(profiled, population, self.config)
+        found = mates(profiled, population, candidates, self.config)
         out = []
         parts = [k.accounts for k in campaigns]
-        for i, j in enumerate(joins(self._rules, parts, self.config.operator_share, same)):
-            accounts = sorted(a for x in j.parts for a in campaigns[x].accounts)
+        for i, j in enumerate(joins(self._rules, parts, self.config.operator_share, same, found)):
+            accounts = sorted([a for x in j.parts for a in campaigns[x].accounts] + j.accounts)
             adopted = [a for a in accounts if a in self._adopted]
             group = Group(f"o{i}", accounts, len(accounts), pair_counts(accounts, communities), adopted)
             self._joins[group.key] = j
+            self.related_.update((m.account, _mate(m)) for m in j.mates)
             out.append(group)
         return out
 
@@ -364,7 +371,8 @@ class CampaignAssembler:
     ) -> list[Campaign]:
         """Each of ``operators``' groups as one campaign in place of its parts (``campaigns``
         as given to ``operators``), described by its pooled traffic. Every part was convicted
-        on its own, so no verdict rests on the join; the joined score is never below a part's."""
+        on its own, so no verdict rests on joining them; the joined score is never below a
+        part's. Its mates (``likeness.mates``) become members."""
         gone: set[int] = set()
         out: list[Campaign] = []
         for group in groups:
@@ -396,8 +404,30 @@ def _joined(parts: list[Campaign], j: Join) -> Reason:
                       compared=j.alike[0].population)  # fmt: skip
         if fits := [a.fit for a in j.alike if a.fit is not None]:
             detail["fit"] = [round(f, 4) for f in fits]
+    if j.mates:
+        why.append(f"{len(j.mates)} account(s) in no group, whose own requests for hidden reasoning or the system "
+                   "prompt were too few to convict alone, fit their pooled work pattern and join as members")  # fmt: skip
+        detail["mates"] = j.accounts
     found = f"one operator's {len(parts)} groups, found apart ({', '.join(map(str, sizes))} accounts): "
     return Reason("one_operator", 0.0, found + "; ".join(why), detail)
+
+
+def _mate(m: Mate) -> Reason:
+    """How an account whose own abuse was too light to convict came into a campaign."""
+    return Reason(
+        "pattern_mate",
+        0.0,
+        "its own abuse is too little to convict alone, but its traffic fits the pooled work pattern of groups "
+        f"convicted apart in this campaign, over the same days (homogeneity test p = {m.fit:.3f}; "
+        f"within {m.distance:.2f} of the pooled capability and script mixes and request shapes; {m.near} of "
+        f"{m.population} heavy accounts tied to no campaign and showing no abuse are as close)",
+        {"p": round(m.fit, 4), "distance": round(m.distance, 4), "as_close": m.near, "compared": m.population},
+    )
+
+
+def _shows_abuse(a: Assessment, c: CampaignConfig) -> bool:
+    """Abuse enough to count as an abuser (convicting alone takes ``abuse_min_prompts``)."""
+    return a.abuse >= c.abuse_threshold and a.abuse_prompts >= c.abuse_member_prompts
 
 
 def _alike(alike: tuple[Alike, ...]) -> str:

@@ -42,6 +42,7 @@ class CampaignConfig:
     likeness_target_share: float = 0.1
     likeness_common: float = 0.01
     likeness_population_exchanges: int = 200
+    likeness_mates: bool = True
     sync_bucket_minutes: int = 10
     sync_min: float = 0.5
     associate_weight: float = 0.5

@@ -20,12 +20,16 @@ on it), and only when
 * they were active over the same days;
 * few honest heavy accounts come as close (``likeness_common``): a pattern that ordinary
   customers also follow is a product's usage pattern, not an operator's signature.
+
+One verdict rests on it (``mates``): an account in no campaign whose own abuse is too light
+to convict alone joins a cohort of two or more convicted campaigns whose pattern it fits by
+the same tests a light campaign passes to join one.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +61,20 @@ class Alike:
     #: for a light campaign joined through a cohort: the homogeneity test's p-value for its
     #: counts against the rest of the cohort (``None`` between two heavy campaigns)
     fit: float | None = None
+
+
+@dataclass(frozen=True)
+class Mate:
+    """An account tied to no campaign, showing abuse of its own, that fits the pooled work
+    pattern of a cohort of convicted campaigns (``first``, an index into the list given to
+    ``mates``): the operator's account whose abuse alone was too little to convict."""
+
+    account: str
+    first: int
+    distance: float
+    fit: float
+    near: int
+    population: int
 
 
 def _mix(p: Mapping[str, Any], keys: Sequence[str]) -> np.ndarray:
@@ -175,6 +193,28 @@ def cohorts(campaigns: Sequence[Mapping[str, Any]], cfg: CampaignConfig) -> list
     return out
 
 
+def _measured(
+    campaigns: Sequence[Mapping[str, Any]],
+    population: Sequence[Mapping[str, Any]],
+    cfg: CampaignConfig,
+) -> tuple[list[Cohort], Callable[..., int | None], int]:
+    """The cohorts whose pooled pattern is measured well enough to compare; the guard that
+    counts the heavy honest accounts as close to some patterns (``None`` when too many are);
+    and how many heavy accounts it compares."""
+    heavy = [p for p in population if int(p["exchanges"]) >= cfg.likeness_population_exchanges]
+
+    def near(*patterns: Mapping[str, Any]) -> int | None:
+        close = sum(any(distance(p, h) <= cfg.likeness_distance for p in patterns) for h in heavy)
+        return close if close <= cfg.likeness_common * len(heavy) else None
+
+    measured = [
+        c for c in cohorts(campaigns, cfg)
+        if c.pooled["exchanges"] >= cfg.likeness_min_exchanges
+        and targets(c.pooled, cfg.likeness_target_share) >= 2
+    ]
+    return measured, near, len(heavy)
+
+
 def alike(
     campaigns: Sequence[Mapping[str, Any]],
     population: Sequence[Mapping[str, Any]],
@@ -184,24 +224,13 @@ def alike(
     accounts the evidence ties to no campaign, to tell a signature from a common usage pattern."""
     if cfg.likeness_distance <= 0:
         return []
-    heavy = [p for p in population if int(p["exchanges"]) >= cfg.likeness_population_exchanges]
-
-    def near(*patterns: Mapping[str, Any]) -> int | None:
-        """Heavy honest accounts as close to any of the patterns, or None when too many are."""
-        close = sum(any(distance(p, h) <= cfg.likeness_distance for p in patterns) for h in heavy)
-        return close if close <= cfg.likeness_common * len(heavy) else None
-
-    measured = [
-        c for c in cohorts(campaigns, cfg)
-        if c.pooled["exchanges"] >= cfg.likeness_min_exchanges
-        and targets(c.pooled, cfg.likeness_target_share) >= 2
-    ]
+    measured, near, compared = _measured(campaigns, population, cfg)
     out = []
     for c in measured:
         if len(c.members) > 1 and (close := near(c.pooled)) is not None:
             first = c.members[0]
             out += [
-                Alike(first, i, distance(campaigns[i], c.pooled), close, len(heavy), f)
+                Alike(first, i, distance(campaigns[i], c.pooled), close, compared, f)
                 for i, f in zip(c.members[1:], c.fits[1:])
             ]
     for n, cx in enumerate(measured):
@@ -211,5 +240,35 @@ def alike(
             if d > cfg.likeness_distance or not _overlap(p, q):
                 continue
             if (close := near(p, q)) is not None:
-                out.append(Alike(cx.members[0], cy.members[0], d, close, len(heavy)))
+                out.append(Alike(cx.members[0], cy.members[0], d, close, compared))
+    return out
+
+
+def mates(
+    campaigns: Sequence[Mapping[str, Any]],
+    population: Sequence[Mapping[str, Any]],
+    candidates: Sequence[Mapping[str, Any]],
+    cfg: CampaignConfig,
+) -> list[Mate]:
+    """The ``candidates`` (profiles of accounts tied to no campaign that show abuse of their
+    own, too little to convict alone) that fit the pooled pattern of a cohort of two or more
+    convicted campaigns: each joins the heaviest one its counts fit, within
+    ``likeness_distance`` and over the same days, where few honest accounts come as close."""
+    if cfg.likeness_distance <= 0 or not cfg.likeness_mates:
+        return []
+    measured, near, compared = _measured(campaigns, population, cfg)
+    guarded = [(c, close) for c in measured if len(c.members) > 1 and (close := near(c.pooled)) is not None]
+    guarded.sort(key=lambda x: -int(x[0].pooled["exchanges"]))
+    out = []
+    for p in candidates:
+        if int(p["exchanges"]) < cfg.likeness_light_exchanges:
+            continue
+        counts = _counts(p)
+        for c, close in guarded:
+            d = distance(p, c.pooled)
+            if d > cfg.likeness_distance or not _overlap(p, c.pooled):
+                continue
+            if (fit := homogeneity(counts, c.counts)) >= cfg.likeness_fit:
+                out.append(Mate(str(p["g"]), c.members[0], d, fit, close, compared))
+                break
     return out

@@ -6,8 +6,9 @@ operator whose accounts ask for hidden reasoning on a tenth of their tasks runs 
 cross the abuse threshold and some that do not, and those land in different groups though
 they share its addresses and its bank of system prompts. An operator reaching us through
 pathways that share nothing follows one work pattern in each (``likeness``). Each group is judged
-on its own first, so joining changes no verdict: only whose campaign an account is, and the
-sizing an analyst reads.
+on its own first, so joining campaigns changes no verdict: only whose campaign an account is,
+and the sizing an analyst reads. The one exception is an account whose own abuse was too little
+to convict and whose traffic fits a cohort's pattern (``likeness.mates``): it joins as a member.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import igraph as ig
 import numpy as np
 
 from stillwatch.campaigns.cohesion import PairRules
-from stillwatch.campaigns.likeness import Alike
+from stillwatch.campaigns.likeness import Alike, Mate
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,22 @@ class Join:
     together: int = 0
     #: pairs of parts joined because they follow one work pattern (``likeness``)
     alike: tuple[Alike, ...] = ()
+    #: accounts in no campaign that join because their own light abuse fits the parts' pattern
+    mates: tuple[Mate, ...] = ()
+
+    @property
+    def accounts(self) -> list[str]:
+        return [m.account for m in self.mates]
 
 
-def joins(rules: PairRules, campaigns: list[list[str]], share: float, alike: Sequence[Alike] = ()) -> list[Join]:
-    """The sets of two or more campaigns one operator runs.
+def joins(
+    rules: PairRules,
+    campaigns: list[list[str]],
+    share: float,
+    alike: Sequence[Alike] = (),
+    mates: Sequence[Mate] = (),
+) -> list[Join]:
+    """The sets of two or more campaigns one operator runs, with the ``mates`` that join them.
 
     Two campaigns are one operator's when most of the smaller one's accounts (``share``)
     act together with an account of the other (shared infrastructure and something they
@@ -69,10 +82,12 @@ def joins(rules: PairRules, campaigns: list[list[str]], share: float, alike: Seq
     out = []
     edges = shared + [(a.x, a.y) for a in alike]
     for component in ig.Graph(n=len(campaigns), edges=edges).connected_components():
+        # A mate fits a cohort of two or more campaigns, which are joined here themselves.
         if len(component) > 1:
             inside = set(component)
+            joining = tuple(m for m in mates if m.first in inside)
             pairs = sum(n for (x, y), n in count.items() if x in inside and y in inside)
             together = sum(x in inside for x, _ in shared)
             same = tuple(a for a in alike if a.x in inside)
-            out.append(Join(sorted(component), pairs, together, same))
+            out.append(Join(sorted(component), pairs, together, same, joining))
     return sorted(out, key=lambda j: j.parts)
