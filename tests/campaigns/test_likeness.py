@@ -218,3 +218,30 @@ def test_an_operators_uncaught_abusers_join_its_cohort_and_do_not_make_its_patte
     profiles = graders + uncaught + _honest(100)
     joined = assembler.operators(convicted, comms, profiles, assessments, {"u0"})
     assert [g.accounts for g in joined] == [sorted([str(p["g"]) for p in graders] + ["u1", "u2"])]
+
+
+def test_accounts_on_the_convicted_accounts_proxy_pool_are_no_sample_of_honest_use() -> None:
+    rng = np.random.default_rng(10)
+    graders = _grader_cohort(rng)
+    # three of the operator's heavy accounts that show no abuse follow its pattern: as honest
+    # customers would, three in a hundred make it a common one...
+    uncaught = [_sampled(GRADER, {"latin": 1.0}, 250, rng, f"u{i}") for i in range(3)]
+    harvest = Assessment(abuse=0.0, harvest=0.4, reasons=[])
+    profiles = graders + uncaught + _honest(100)
+    assessments = {str(p["g"]): harvest for p in profiles}
+    convicted = [Campaign(f"C{i:03d}", [str(p["g"])], p, harvest, [], 0.9) for i, p in enumerate(graders)]
+
+    def joined(edges: dict[tuple[str, str], dict[str, float]]) -> list[list[str]]:
+        comms = Communities.from_pairs(edges)
+        assembler = CampaignAssembler()
+        assembler.groups(comms, assessments, set())
+        return [g.accounts for g in assembler.operators(convicted, comms, profiles, assessments, set())]
+
+    far = {("h0", "h1"): {"ip": 1.0}}
+    assert joined(far) == []
+    # ... unless they leave through the exits of the convicted accounts' rotating proxy pool,
+    # sharing an address or a /24 with three of them (two are not enough)
+    faint = {"net": 0.004}
+    assert joined({**far, **{(f"u{i}", f"g{j}"): faint for i in range(3) for j in range(2)}}) == []
+    pool = {(f"u{i}", f"g{j}"): faint for i in range(3) for j in range(3)}
+    assert joined({**far, **pool}) == [sorted(str(p["g"]) for p in graders)]

@@ -330,24 +330,8 @@ class CampaignAssembler:
         self._joins = {}
         if self._rules is None:
             return []
-        # The accounts that the evidence ties to no campaign are the sample of honest use:
-        # an operator's own light accounts (its leads) follow its work pattern too. Only heavy
-        # accounts are compared, so only they need checking.
         member_of = {a: k.id for k in campaigns for a in k.accounts}
-        volumes = {str(p["g"]): int(p["exchanges"]) for p in profiles}
-        heavy = self.config.likeness_population_exchanges
-        leads = find_leads(member_of, communities, assessments, excluded, volumes, self.config, self._together,
-                           min_exchanges=heavy, playbook=self._playbook)  # fmt: skip
-        # Nor do accounts showing abuse of their own belong in it: an operator's accounts whose
-        # abuse was too light to convict follow its pattern too, and are its candidate mates.
-        # (Authorized partners stay in the sample: they are honest use, never mates.)
-        untied = [p for p in profiles if str(p["g"]) not in member_of]
-        abusive = {
-            a for p in untied
-            if (a := str(p["g"])) not in excluded and a in assessments and _shows_abuse(assessments[a], self.config)
-        }
-        population = [p for p in untied if str(p["g"]) not in leads and str(p["g"]) not in abusive]
-        candidates = [p for p in untied if str(p["g"]) in abusive]
+        population, candidates = self._samples(member_of, communities, profiles, assessments, excluded)
         profiled = [k.profile for k in campaigns]
         same = alike(profiled, population, self.config)
         found = mates(profiled, population, candidates, self.config)
@@ -361,6 +345,38 @@ class CampaignAssembler:
             self.related_.update((m.account, _mate(m)) for m in j.mates)
             out.append(group)
         return out
+
+    def _samples(
+        self,
+        member_of: Mapping[str, str],
+        communities: Communities,
+        profiles: Sequence[Mapping[str, Any]],
+        assessments: Mapping[str, Assessment],
+        excluded: set[str],
+    ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+        """The sample of honest use that tells an operator's work pattern from a common usage
+        pattern, and the candidate mates (``likeness.mates``): accounts in no campaign showing
+        abuse of their own.
+
+        An operator's uncaught accounts follow its pattern too, so the sample leaves out the
+        accounts acting with a campaign's members (leads), those showing abuse, and those
+        sharing proxy exits with several convicted accounts (``exit_mates``; an honest customer
+        of that pool is no clean sample either). Only heavy accounts are compared, so only they
+        are walked. Authorized partners stay in it: they are honest use, and never mates."""
+        heavy = self.config.likeness_population_exchanges
+        volumes = {str(p["g"]): int(p["exchanges"]) for p in profiles}
+        untied = [p for p in profiles if str(p["g"]) not in member_of]
+        walked = {str(p["g"]) for p in untied if int(p["exchanges"]) >= heavy}
+        leads = find_leads(member_of, communities, assessments, excluded, volumes, self.config, self._together,
+                           min_exchanges=heavy, playbook=self._playbook, among=walked)  # fmt: skip
+        on_pool = exit_mates(dict.fromkeys(member_of, ""), communities, excluded, volumes,
+                             min_mates=self.config.bank_exit_mates, min_exchanges=heavy, among=walked)  # fmt: skip
+        abusive = {
+            a for p in untied
+            if (a := str(p["g"])) not in excluded and a in assessments and _shows_abuse(assessments[a], self.config)
+        }
+        unclean = leads.keys() | on_pool.keys() | abusive
+        return [p for p in untied if str(p["g"]) not in unclean], [p for p in untied if str(p["g"]) in abusive]
 
     def join(
         self,
@@ -405,8 +421,8 @@ def _joined(parts: list[Campaign], j: Join) -> Reason:
         if fits := [a.fit for a in j.alike if a.fit is not None]:
             detail["fit"] = [round(f, 4) for f in fits]
     if j.mates:
-        why.append(f"{len(j.mates)} account(s) in no group, whose own requests for hidden reasoning or the system "
-                   "prompt were too few to convict alone, fit their pooled work pattern and join as members")  # fmt: skip
+        why.append(f"{len(j.mates)} account(s) in no group, whose own requests for hidden reasoning or the "
+                   "system prompt were too few to convict alone, fit their pooled work pattern and join")  # fmt: skip
         detail["mates"] = j.accounts
     found = f"one operator's {len(parts)} groups, found apart ({', '.join(map(str, sizes))} accounts): "
     return Reason("one_operator", 0.0, found + "; ".join(why), detail)
@@ -420,7 +436,7 @@ def _mate(m: Mate) -> Reason:
         "its own abuse is too little to convict alone, but its traffic fits the pooled work pattern of groups "
         f"convicted apart in this campaign, over the same days (homogeneity test p = {m.fit:.3f}; "
         f"within {m.distance:.2f} of the pooled capability and script mixes and request shapes; {m.near} of "
-        f"{m.population} heavy accounts tied to no campaign and showing no abuse are as close)",
+        f"{m.population} heavy accounts in the sample of honest use are as close)",
         {"p": round(m.fit, 4), "distance": round(m.distance, 4), "as_close": m.near, "compared": m.population},
     )
 
@@ -446,7 +462,8 @@ def _alike(alike: tuple[Alike, ...]) -> str:
                     f"(homogeneity test p-values from {min(fits):.3f}; within {max(a.distance for a in light):.2f} "
                     "of the pooled mixes and shares)")  # fmt: skip
     near = max(a.near for a in alike)
-    return "; ".join(said) + f" ({near} of {alike[0].population} heavy accounts tied to no campaign are as close)"
+    sample = f"{near} of {alike[0].population} heavy accounts in the sample of honest use are as close"
+    return "; ".join(said) + f" ({sample})"
 
 
 def _campaign(group: Group, profile: Mapping[str, Any], behaviour: Assessment, coordination: list[Reason]) -> Campaign:

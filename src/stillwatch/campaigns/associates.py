@@ -114,7 +114,8 @@ def exit_mates(
 
     In a rotating proxy pool each such pair shares an address or two of hundreds, too faint to
     count as a class, and an honest customer of the pool shares as many; so this is no lead.
-    Only the bank stage reads it, beside the group's private prompts (``playbook.adopters``).
+    The bank stage reads it beside the group's private prompts (``playbook.adopters``), and
+    the work-pattern guard to keep such accounts out of its sample of honest use.
     ``among`` as for ``find_leads``.
     """
     out: dict[str, Lead] = {}
