@@ -338,7 +338,7 @@ class CampaignAssembler:
         out = []
         parts = [k.accounts for k in campaigns]
         for i, j in enumerate(joins(self._rules, parts, self.config.operator_share, same, found)):
-            accounts = sorted([a for x in j.parts for a in campaigns[x].accounts] + j.accounts)
+            accounts = sorted([a for x in j.parts for a in campaigns[x].accounts] + j.mate_accounts)
             adopted = [a for a in accounts if a in self._adopted]
             group = Group(f"o{i}", accounts, len(accounts), pair_counts(accounts, communities), adopted)
             self._joins[group.key] = j
@@ -423,7 +423,7 @@ def _joined(parts: list[Campaign], j: Join) -> Reason:
     if j.mates:
         why.append(f"{len(j.mates)} account(s) in no group, whose own requests for hidden reasoning or the "
                    "system prompt were too few to convict alone, fit their pooled work pattern and join")  # fmt: skip
-        detail["mates"] = j.accounts
+        detail["mates"] = j.mate_accounts
     found = f"one operator's {len(parts)} groups, found apart ({', '.join(map(str, sizes))} accounts): "
     return Reason("one_operator", 0.0, found + "; ".join(why), detail)
 

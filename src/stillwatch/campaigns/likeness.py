@@ -22,8 +22,8 @@ on it), and only when
   customers also follow is a product's usage pattern, not an operator's signature.
 
 One verdict rests on it (``mates``): an account in no campaign whose own abuse is too light
-to convict alone joins a cohort of two or more convicted campaigns whose pattern it fits by
-the same tests a light campaign passes to join one.
+to convict alone joins a cohort of two or more convicted campaigns whose pattern it fits (the
+homogeneity test a light campaign passes to join one, and within ``likeness_distance``).
 """
 
 from __future__ import annotations
@@ -220,8 +220,9 @@ def alike(
     population: Sequence[Mapping[str, Any]],
     cfg: CampaignConfig,
 ) -> list[Alike]:
-    """Pairs of campaign profiles that follow one work pattern; ``population`` is the profiles of
-    accounts the evidence ties to no campaign, to tell a signature from a common usage pattern."""
+    """Pairs of campaign profiles that follow one work pattern; ``population`` is the sample of
+    honest use (accounts the evidence ties to no campaign), to tell a signature from a common
+    usage pattern."""
     if cfg.likeness_distance <= 0:
         return []
     measured, near, compared = _measured(campaigns, population, cfg)

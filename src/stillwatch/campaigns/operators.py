@@ -39,7 +39,7 @@ class Join:
     mates: tuple[Mate, ...] = ()
 
     @property
-    def accounts(self) -> list[str]:
+    def mate_accounts(self) -> list[str]:
         return [m.account for m in self.mates]
 
 
