@@ -144,33 +144,24 @@ def _population() -> Population:
             org=f"org-{acct}",
         )
     # A reasoning-trace operator asking in several languages: eight accounts, each with an
-    # address, an org and prompts of its own, each convicted alone, all on one work pattern.
+    # address, an org and prompts of its own, each convicted alone, all on one work pattern;
+    # two more ask for the hidden reasoning only a few times each: too little to convict
+    # alone, but their traffic fits the operator's pattern.
     scripts = ["latin", "latin", "han", "cyrillic", "latin", "arabic"]
     tasks = ["reasoning_math", "reasoning_math", "coding", "general_chat"]
-    for k, acct in enumerate(accounts("polyglot", 8)):
+    polyglots = [(acct, k, 150, k, 88) for k, acct in enumerate(accounts("polyglot", 8))]
+    polymates = [(acct, k, 8, 20 + k, 87) for k, acct in enumerate(accounts("polymate", 2))]
+    for acct, k, elicited, minute, net in polyglots + polymates:
         pop.many(
             acct,
             150,
-            prompt=lambda i, a=acct: f"{a} wants the hidden reasoning behind solved problem {i}, in full",
-            elicit_score=0.9,
+            prompt=lambda i, a=acct, e=elicited: f"{a} wants the hidden reasoning behind solved problem {i}, in full"
+            if i < e else f"{a} wants solved problem {i}",
+            elicit_score=lambda i, e=elicited: 0.9 if i < e else 0.1,
             category=lambda i: tasks[i % 4],
             lang_script=lambda i: scripts[i % 6],
-            time=lambda i, k=k: T0 + dt.timedelta(hours=i, minutes=k),  # all at work at once
-            client_ip=f"100.88.{k}.3",
-            org=f"org-{acct}",
-        )
-    # Two more of its accounts ask for the hidden reasoning only a few times each: too little
-    # to convict alone, but their traffic fits the operator's pattern.
-    for k, acct in enumerate(accounts("polymate", 2)):
-        pop.many(
-            acct,
-            150,
-            prompt=lambda i, a=acct: f"{a} wants solved problem {i}" + (", with the hidden reasoning" if i < 8 else ""),
-            elicit_score=lambda i: 0.9 if i < 8 else 0.1,
-            category=lambda i: tasks[i % 4],
-            lang_script=lambda i: scripts[i % 6],
-            time=lambda i, k=k: T0 + dt.timedelta(hours=i, minutes=20 + k),
-            client_ip=f"100.87.{k}.3",
+            time=lambda i, m=minute: T0 + dt.timedelta(hours=i, minutes=m),  # all at work at once
+            client_ip=f"100.{net}.{k}.3",
             org=f"org-{acct}",
         )
     # Customers of one product: the same single system prompt, heavy use, no common owner.

@@ -20,7 +20,7 @@ from stillwatch.campaigns.associates import associate_reason, exit_mates, find_l
 from stillwatch.campaigns.cohesion import PairRules, acts_with
 from stillwatch.campaigns.coordination import coordination_reasons, pair_counts, shares_infrastructure
 from stillwatch.campaigns.group import Campaign, CampaignConfig, Group
-from stillwatch.campaigns.likeness import Alike, Mate, alike, mates
+from stillwatch.campaigns.likeness import Alike, Mate, compare
 from stillwatch.campaigns.operators import Join, joins
 from stillwatch.campaigns.playbook import PromptUsage, adopters
 from stillwatch.links.edges import Partner
@@ -332,9 +332,7 @@ class CampaignAssembler:
             return []
         member_of = {a: k.id for k in campaigns for a in k.accounts}
         population, candidates = self._samples(member_of, communities, profiles, assessments, excluded)
-        profiled = [k.profile for k in campaigns]
-        same = alike(profiled, population, self.config)
-        found = mates(profiled, population, candidates, self.config)
+        same, found = compare([k.profile for k in campaigns], population, candidates, self.config)
         out = []
         parts = [k.accounts for k in campaigns]
         for i, j in enumerate(joins(self._rules, parts, self.config.operator_share, same, found)):

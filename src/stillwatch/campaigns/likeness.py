@@ -29,7 +29,7 @@ homogeneity test a light campaign passes to join one, and within ``likeness_dist
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +47,7 @@ _MIXES = (tuple(f"cat_{c}" for c in ALL_CATEGORIES), tuple(f"script_{s}" for s i
 
 @dataclass(frozen=True)
 class Alike:
-    """Two campaigns (indexes into the list given to ``alike``) that follow one work pattern."""
+    """Two campaigns (indexes into the list given to ``compare``) that follow one work pattern."""
 
     x: int
     y: int
@@ -67,7 +67,7 @@ class Alike:
 class Mate:
     """An account tied to no campaign, showing abuse of its own, that fits the pooled work
     pattern of a cohort of convicted campaigns (``first``, an index into the list given to
-    ``mates``): the operator's account whose abuse alone was too little to convict."""
+    ``compare``): the operator's account whose abuse alone was too little to convict."""
 
     account: str
     first: int
@@ -193,17 +193,21 @@ def cohorts(campaigns: Sequence[Mapping[str, Any]], cfg: CampaignConfig) -> list
     return out
 
 
-def _measured(
+def compare(
     campaigns: Sequence[Mapping[str, Any]],
     population: Sequence[Mapping[str, Any]],
+    candidates: Sequence[Mapping[str, Any]],
     cfg: CampaignConfig,
-) -> tuple[list[Cohort], Callable[..., int | None], int]:
-    """The cohorts whose pooled pattern is measured well enough to compare; the guard that
-    counts the heavy honest accounts as close to some patterns (``None`` when too many are);
-    and how many heavy accounts it compares."""
+) -> tuple[list[Alike], list[Mate]]:
+    """Pairs of campaign profiles that follow one work pattern, and the ``candidates`` that fit
+    a cohort's (``mates``). ``population`` is the sample of honest use (accounts the evidence
+    ties to no campaign), to tell a signature from a common usage pattern."""
+    if cfg.likeness_distance <= 0:
+        return [], []
     heavy = [p for p in population if int(p["exchanges"]) >= cfg.likeness_population_exchanges]
 
     def near(*patterns: Mapping[str, Any]) -> int | None:
+        """Heavy honest accounts as close to any of the patterns, or None when too many are."""
         close = sum(any(distance(p, h) <= cfg.likeness_distance for p in patterns) for h in heavy)
         return close if close <= cfg.likeness_common * len(heavy) else None
 
@@ -212,28 +216,13 @@ def _measured(
         if c.pooled["exchanges"] >= cfg.likeness_min_exchanges
         and targets(c.pooled, cfg.likeness_target_share) >= 2
     ]
-    return measured, near, len(heavy)
-
-
-def alike(
-    campaigns: Sequence[Mapping[str, Any]],
-    population: Sequence[Mapping[str, Any]],
-    cfg: CampaignConfig,
-) -> list[Alike]:
-    """Pairs of campaign profiles that follow one work pattern; ``population`` is the sample of
-    honest use (accounts the evidence ties to no campaign), to tell a signature from a common
-    usage pattern."""
-    if cfg.likeness_distance <= 0:
-        return []
-    measured, near, compared = _measured(campaigns, population, cfg)
-    out = []
-    for c in measured:
-        if len(c.members) > 1 and (close := near(c.pooled)) is not None:
-            first = c.members[0]
-            out += [
-                Alike(first, i, distance(campaigns[i], c.pooled), close, compared, f)
-                for i, f in zip(c.members[1:], c.fits[1:])
-            ]
+    # cohorts of two or more campaigns whose pooled pattern few honest accounts follow
+    guarded = [(c, close) for c in measured if len(c.members) > 1 and (close := near(c.pooled)) is not None]
+    pairs = [
+        Alike(c.members[0], i, distance(campaigns[i], c.pooled), close, len(heavy), f)
+        for c, close in guarded
+        for i, f in zip(c.members[1:], c.fits[1:])
+    ]
     for n, cx in enumerate(measured):
         for cy in measured[n + 1:]:
             p, q = cx.pooled, cy.pooled
@@ -241,8 +230,42 @@ def alike(
             if d > cfg.likeness_distance or not _overlap(p, q):
                 continue
             if (close := near(p, q)) is not None:
-                out.append(Alike(cx.members[0], cy.members[0], d, close, compared))
+                pairs.append(Alike(cx.members[0], cy.members[0], d, close, len(heavy)))
+    found = _mates(candidates, guarded, len(heavy), cfg) if cfg.likeness_mates else []
+    return pairs, found
+
+
+def _mates(
+    candidates: Sequence[Mapping[str, Any]],
+    guarded: Sequence[tuple[Cohort, int]],
+    compared: int,
+    cfg: CampaignConfig,
+) -> list[Mate]:
+    """Each candidate that fits a guarded cohort joins the heaviest one its counts fit, within
+    ``likeness_distance`` and over the same days."""
+    heaviest = sorted(guarded, key=lambda x: -int(x[0].pooled["exchanges"]))
+    out = []
+    for p in candidates:
+        if int(p["exchanges"]) < cfg.likeness_light_exchanges:
+            continue
+        counts = _counts(p)
+        for c, close in heaviest:
+            d = distance(p, c.pooled)
+            if d > cfg.likeness_distance or not _overlap(p, c.pooled):
+                continue
+            if (fit := homogeneity(counts, c.counts)) >= cfg.likeness_fit:
+                out.append(Mate(str(p["g"]), c.members[0], d, fit, close, compared))
+                break
     return out
+
+
+def alike(
+    campaigns: Sequence[Mapping[str, Any]],
+    population: Sequence[Mapping[str, Any]],
+    cfg: CampaignConfig,
+) -> list[Alike]:
+    """``compare``'s pairs of campaigns that follow one work pattern."""
+    return compare(campaigns, population, (), cfg)[0]
 
 
 def mates(
@@ -251,25 +274,7 @@ def mates(
     candidates: Sequence[Mapping[str, Any]],
     cfg: CampaignConfig,
 ) -> list[Mate]:
-    """The ``candidates`` (profiles of accounts tied to no campaign that show abuse of their
-    own, too little to convict alone) that fit the pooled pattern of a cohort of two or more
-    convicted campaigns: each joins the heaviest one its counts fit, within
-    ``likeness_distance`` and over the same days, where few honest accounts come as close."""
-    if cfg.likeness_distance <= 0 or not cfg.likeness_mates:
-        return []
-    measured, near, compared = _measured(campaigns, population, cfg)
-    guarded = [(c, close) for c in measured if len(c.members) > 1 and (close := near(c.pooled)) is not None]
-    guarded.sort(key=lambda x: -int(x[0].pooled["exchanges"]))
-    out = []
-    for p in candidates:
-        if int(p["exchanges"]) < cfg.likeness_light_exchanges:
-            continue
-        counts = _counts(p)
-        for c, close in guarded:
-            d = distance(p, c.pooled)
-            if d > cfg.likeness_distance or not _overlap(p, c.pooled):
-                continue
-            if (fit := homogeneity(counts, c.counts)) >= cfg.likeness_fit:
-                out.append(Mate(str(p["g"]), c.members[0], d, fit, close, compared))
-                break
-    return out
+    """``compare``'s candidates (profiles of accounts tied to no campaign that show abuse of
+    their own, too little to convict alone) that fit the pooled pattern of a cohort of two or
+    more convicted campaigns, where few honest accounts come as close."""
+    return compare(campaigns, population, candidates, cfg)[1]
