@@ -53,6 +53,16 @@ def test_rejects_are_reported_but_do_not_fail(tmp_path: Path) -> None:
     assert err.count("warning:") == 21 and "10 more like these" in err  # the rest are in the file
 
 
+def test_workers_parse_a_large_file_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stillwatch.ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(pipeline, "CHUNK_BYTES", 4096)
+    log = _log(tmp_path / "a.jsonl", 300, bad=2)
+    code, out, _ = _run(str(log), "--db", str(tmp_path / "s.duckdb"), "--workers", "2", "--json")
+    assert code == 0 and (json.loads(out)["accepted"], json.loads(out)["rejected"]) == (300, 2)
+
+
 def test_strict_fails_on_the_first_bad_record(tmp_path: Path) -> None:
     log = _log(tmp_path / "a.jsonl", 2, bad=1)
     code, _, err = _run(str(log), "--db", str(tmp_path / "s.duckdb"), "--strict")
@@ -69,7 +79,8 @@ def test_truncated_file_fails_naming_it(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [[], ["missing.jsonl"], ["{log}", "--format", "csv"], ["{log}", "--batch-size", "0"], ["{log}", "--nope"]],
+    [[], ["missing.jsonl"], ["{log}", "--format", "csv"], ["{log}", "--batch-size", "0"], ["{log}", "--nope"],
+     ["{log}", "--workers", "-1"]],
 )
 def test_usage_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
     log = _log(tmp_path / "a.jsonl", 1)

@@ -16,7 +16,7 @@ from ingest.adapters.otlp_exports import export, genai_span, http_span
 from ingest.adapters.test_litellm import payload
 from ingest.records import exchange, jsonl, write_log
 from stillwatch.errors import BadRecord, StillwatchError
-from stillwatch.ingest import IngestSummary, Store, ingest_paths
+from stillwatch.ingest import IngestSummary, Store, ingest_paths, pipeline
 from stillwatch.signals import signal_fields
 from stillwatch.types import EXCHANGE_COLUMNS
 
@@ -152,7 +152,8 @@ def test_registered_signals_add_their_columns(tmp_path: Path, db: Path) -> None:
         assert store.columns() == list(EXCHANGE_COLUMNS) + [f.name for f in signal_fields()]
 
 
-def test_progress_reports_every_byte(tmp_path: Path, db: Path) -> None:
+def test_progress_reports_every_byte(tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "LOCAL_CHUNK_BYTES", 4096)
     log = write_log(tmp_path / "log.jsonl", _records(500), "gzip")
     steps: list[int] = []
     _ingest(db, log, progress=steps.append, batch_size=50)
@@ -193,3 +194,52 @@ def _dumpable(value: Any) -> bool:
     except (TypeError, orjson.JSONEncodeError):
         return False
     return True
+
+
+# -- parse helpers -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def helpers_for_small_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(pipeline, "CHUNK_BYTES", 20_000)
+
+
+@pytest.mark.parametrize("compression", ["plain", "gzip", "zstd"])
+@pytest.mark.usefixtures("helpers_for_small_files")
+def test_parse_helpers_store_what_one_process_stores(tmp_path: Path, compression: str) -> None:
+    records: list[Any] = _records(400) + _records(30, start=100)  # 30 repeated
+    records[50:50] = [[1, 2], exchange(id="no-account", account=...)]
+    log = write_log(tmp_path / "log.jsonl", records, compression)
+    here = _ingest(tmp_path / "here.duckdb", log, signals=None, workers=0)
+    apart = _ingest(tmp_path / "apart.duckdb", log, signals=None, workers=2)
+    assert here.to_json()["files"][0] | {"path": ""} == apart.to_json()["files"][0] | {"path": ""}
+    assert (apart.accepted, apart.rejected, apart.duplicates) == (400, 2, 30)
+    with Store(tmp_path / "here.duckdb", read_only=True) as a, Store(tmp_path / "apart.duckdb", read_only=True) as b:
+        assert a.columns() == b.columns() and len(b.columns()) > len(EXCHANGE_COLUMNS)
+        assert a.connection.sql("SELECT * FROM exchanges ORDER BY id").fetchall() == \
+            b.connection.sql("SELECT * FROM exchanges ORDER BY id").fetchall()  # fmt: skip
+    lines = [json.loads(line)["line"] for line in Path(apart.rejects_file).read_text().splitlines()]
+    assert lines == [51, 52]
+
+
+@pytest.mark.usefixtures("helpers_for_small_files")
+def test_parse_helpers_keep_what_came_before_damage(tmp_path: Path, db: Path) -> None:
+    records = [exchange(id=f"ex-{i:06d}", response=f"answer {i} " * 20) for i in range(20_000)]
+    data = gzip.compress(jsonl(records))
+    log = tmp_path / "cut.jsonl.gz"
+    log.write_bytes(data[: len(data) * 3 // 4])
+    (cut,) = _ingest(db, log, workers=2).files
+    (here,) = _ingest(tmp_path / "here.duckdb", log, workers=0).files
+    assert cut.error == here.error and "cut.jsonl.gz" in cut.error
+    assert 10_000 < cut.accepted == here.accepted < 20_000
+    assert _stored(db, "SELECT max(id) FROM exchanges") == [f"ex-{cut.accepted - 1:06d}"]
+
+
+@pytest.mark.usefixtures("helpers_for_small_files")
+def test_a_strict_ingest_reads_in_order_without_helpers(tmp_path: Path, db: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(jsonl(_records(300)) + b"oops\n" + jsonl(_records(3, start=300)))
+    with pytest.raises(BadRecord, match=":301: not valid JSON"):
+        _ingest(db, log, strict=True, workers=2)
+    assert len(_stored(db)) == 300

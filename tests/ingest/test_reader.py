@@ -9,7 +9,7 @@ import pytest
 import zstandard
 
 from stillwatch.errors import BadFile
-from stillwatch.ingest.reader import iter_lines, iter_parquet, open_lines, sniff
+from stillwatch.ingest.reader import iter_chunks, iter_lines, iter_parquet, open_lines, sniff
 
 # Enough for several compressed blocks: a stream can only be decoded block by block.
 LINES = [b'{"n": %d, "pad": "%s"}\n' % (i, b"x" * (i % 50)) for i in range(60_000)]
@@ -42,11 +42,16 @@ def test_concatenated_zstd_frames(tmp_path: Path) -> None:
     assert _read(path) == LINES
 
 
+def _cut(path: Path, compress: object) -> Path:
+    """``LINES`` compressed, with the second half of the compressed bytes missing."""
+    data = compress(b"".join(LINES))  # type: ignore[operator]
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
 @pytest.mark.parametrize("compress", [gzip.compress, lambda b: zstandard.ZstdCompressor().compress(b)])
 def test_truncated_stream_is_a_bad_file_after_the_good_lines(tmp_path: Path, compress: object) -> None:
-    data = compress(b"".join(LINES))  # type: ignore[operator]
-    path = tmp_path / "cut.log"
-    path.write_bytes(data[: len(data) // 2])
+    path = _cut(tmp_path / "cut.log", compress)
     raw, stream = open_lines(path)
     got: list[bytes] = []
     with pytest.raises(BadFile, match="cut.log"):
@@ -54,6 +59,47 @@ def test_truncated_stream_is_a_bad_file_after_the_good_lines(tmp_path: Path, com
             got.append(line)
     raw.close()
     assert got and got == LINES[: len(got)]
+
+
+def _chunks(path: Path, size: int, first_line: int = 1) -> list[tuple[int, bytes]]:
+    raw, stream = open_lines(path)
+    try:
+        return list(iter_chunks(stream, str(path), first_line, size))
+    finally:
+        raw.close()
+
+
+@pytest.mark.parametrize("compress", [bytes, gzip.compress, lambda b: zstandard.ZstdCompressor().compress(b)])
+def test_chunks_are_whole_lines_numbered_as_iter_lines_numbers_them(tmp_path: Path, compress: object) -> None:
+    path = tmp_path / "log.data"
+    path.write_bytes(compress(b"".join(LINES)))  # type: ignore[operator]
+    chunks = _chunks(path, 100_000)
+    assert len(chunks) > 5 and all(data.endswith(b"\n") for _, data in chunks)
+    assert b"".join(data for _, data in chunks) == b"".join(LINES)
+    lines = [(first + i, line) for first, data in chunks for i, line in enumerate(data.splitlines(keepends=True))]
+    assert lines == list(enumerate(LINES, 1))
+
+
+def test_a_line_longer_than_a_chunk_and_a_last_line_without_newline(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    long = b"b" * 600_000  # longer than several reads
+    path.write_bytes(b"a\n" + long + b"\r\n\nc\nd")
+    assert _chunks(path, 1000, first_line=3) == [(3, b"a\n"), (4, long + b"\r\n\nc\n"), (7, b"d")]
+    assert _chunks(path, 1 << 20) == [(1, path.read_bytes())]
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, lambda b: zstandard.ZstdCompressor().compress(b)])
+def test_damage_in_a_chunk_yields_the_whole_lines_before_it(tmp_path: Path, compress: object) -> None:
+    path = _cut(tmp_path / "cut.log", compress)
+    raw, stream = open_lines(path)
+    got: list[tuple[int, bytes]] = []
+    with pytest.raises(BadFile, match="cut.log"):
+        for chunk in iter_chunks(stream, str(path), 1, 1 << 30):  # all in what would be one chunk
+            got.append(chunk)
+    raw.close()
+    assert len(got) == 1 and got[0][0] == 1
+    lines = got[0][1].splitlines(keepends=True)
+    assert len(lines) > 1000 and lines == LINES[: len(lines)]
 
 
 def test_corrupt_zstd_is_a_bad_file(tmp_path: Path) -> None:

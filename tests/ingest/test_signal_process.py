@@ -93,8 +93,7 @@ def test_the_writer_stores_the_same_rows_with_and_without_the_child(tmp_path: Pa
 def test_a_dead_child_is_an_error_not_a_hang() -> None:
     process = SignalProcess()
     try:
-        process._proc.kill()
-        process._proc.wait()
+        process._helper.kill()
         with pytest.raises(RuntimeError, match="signal process exited"):
             process.submit(_batch(0, 3))
             process.result()

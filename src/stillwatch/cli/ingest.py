@@ -18,7 +18,9 @@ from stillwatch.ingest.adapters import FORMATS
 @click.option("--strict", is_flag=True, help="Stop with exit 1 at the first bad record.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=2048, show_default=True, help="Records per Arrow batch.")
-def command(logs: tuple[Path, ...], db: Path, fmt: str, strict: bool, as_json: bool, batch_size: int) -> None:
+@click.option("--workers", type=click.IntRange(min=0), default=None, help="Processes parsing large exchange files (0: parse in this one). Default: one per core but one, up to 8; none on two cores or fewer.")
+def command(logs: tuple[Path, ...], db: Path, fmt: str, strict: bool, as_json: bool, batch_size: int,
+            workers: int | None) -> None:  # fmt: skip
     """Read exchange logs (JSON Lines, .gz, .zst or Parquet; exchange v1, LiteLLM or OTLP)
     into a DuckDB file. Records already stored (same id) are skipped; bad records are
     reported and written to DB.rejects.jsonl.
@@ -35,7 +37,7 @@ def command(logs: tuple[Path, ...], db: Path, fmt: str, strict: bool, as_json: b
         with Store(db) as store, progress_bar(total, "ingest") as advance:
             summary = ingest_paths(
                 logs, store, fmt=None if fmt == "auto" else fmt, strict=strict,
-                progress=advance, batch_size=batch_size, on_reject=warnings,
+                progress=advance, batch_size=batch_size, on_reject=warnings, workers=workers,
             )  # fmt: skip
     except StillwatchError as exc:
         raise click.ClickException(str(exc)) from None

@@ -27,6 +27,8 @@ ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 PARQUET_MAGIC = b"PAR1"
 _BUFFER = 1 << 20
 _CHUNK = 1 << 18
+#: The bytes of whole lines ingest reads at a time once a file is known to be exchange v1.
+CHUNK_BYTES = 8 << 20
 _JSON_COLUMNS = frozenset({"messages", "params", "tools"})
 #: The largest file read as one JSON document (an OTLP export written as a whole file).
 WHOLE_FILE_LIMIT = 1 << 30
@@ -99,14 +101,60 @@ def open_lines(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     return raw, raw
 
 
+def _damage(name: str, exc: Exception) -> BadFile:
+    if isinstance(exc, EOFError | gzip.BadGzipFile | zlib.error):
+        return BadFile(f"{name}: compressed stream is damaged or truncated ({exc})")
+    return BadFile(f"{name}: cannot read: {exc}")
+
+
+_DAMAGE = (EOFError, gzip.BadGzipFile, zlib.error, OSError)
+
+
 def iter_lines(stream: IO[bytes], name: str) -> Iterator[bytes]:
     """Every line of ``stream``, turning decompression failures into ``BadFile``."""
     try:
-        yield from stream
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        raise BadFile(f"{name}: compressed stream is damaged or truncated ({exc})") from None
-    except OSError as exc:
-        raise BadFile(f"{name}: cannot read: {exc}") from None
+        # Not ``yield from``: closing this generator early would close the stream too.
+        for line in stream:
+            yield line
+    except _DAMAGE as exc:
+        raise _damage(name, exc) from None
+
+
+def iter_chunks(stream: IO[bytes], name: str, first_line: int,
+                size: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes]]:  # fmt: skip
+    """The rest of ``stream`` as ``(number of its first line, whole lines)`` of about ``size`` bytes.
+
+    Lines end at a newline byte, as in ``iter_lines``, so the numbers agree. On damage,
+    every complete line read before it is yielded first, then ``BadFile`` raised.
+    """
+    rest = b""
+    while True:
+        parts, got, newline = [rest], len(rest), b"\n" in rest
+        failure: BadFile | None = None
+        ended = False
+        try:
+            while got < size or not newline:
+                piece = stream.read1(max(size - got, _CHUNK))  # type: ignore[attr-defined]
+                if not piece:
+                    ended = True
+                    break
+                parts.append(piece)
+                got += len(piece)
+                newline = newline or b"\n" in piece
+        except BadFile as exc:  # the zstd reader's own
+            failure = exc
+        except _DAMAGE as exc:
+            failure = _damage(name, exc)
+        data = b"".join(parts)
+        cut = len(data) if ended else data.rfind(b"\n") + 1
+        if cut:
+            yield first_line, data[:cut]
+            first_line += data.count(b"\n", 0, cut) + (ended and not data.endswith(b"\n"))
+        if failure is not None:
+            raise failure
+        if ended:
+            return
+        rest = data[cut:]
 
 
 def read_whole(stream: IO[bytes], name: str, already: bytes = b"") -> bytes:

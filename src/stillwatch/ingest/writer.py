@@ -58,12 +58,15 @@ class BackgroundWriter:
         self._thread = threading.Thread(target=self._run, name="stillwatch-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, key: object, batch: pa.RecordBatch | None) -> None:
-        """Queue a batch (None: a commit); re-raises a writer failure here, in the caller."""
+    def submit(self, key: object, batch: pa.RecordBatch | None, *, scored: bool = False) -> None:
+        """Queue a batch (None: a commit); re-raises a writer failure here, in the caller.
+
+        A ``scored`` batch already has the signals' columns (a parse helper added them).
+        """
         self._raise_if_failed()
         while True:
             try:
-                self._queue.put((key, batch), timeout=0.5)
+                self._queue.put((key, batch, scored), timeout=0.5)
                 return
             except queue.Full:
                 self._raise_if_failed()
@@ -94,13 +97,17 @@ class BackgroundWriter:
     def _flush(self) -> None:
         if not self._pending:
             return
-        key = self._pending_key
+        key, scored = self._pending_key  # type: ignore[misc]
         self.results.setdefault(key, [0, 0])
         joined = pa.Table.from_batches(self._pending).combine_chunks()
         self._pending = []
         if joined.num_rows == 0:
             return
         batch = joined.to_batches()[0]
+        if scored:
+            self._drain()  # batches the child still scores were read before this one
+            self._store(key, batch)
+            return
         if self._process is None and self._may_fork and batch.num_rows >= self.write_rows:
             self._may_fork = False
             try:
@@ -140,15 +147,15 @@ class BackgroundWriter:
             self._drain()
             self.store.commit()
             return False
-        key, batch = item  # type: ignore[misc]
+        key, batch, scored = item  # type: ignore[misc]
         if batch is None:
             self._flush()
             self._drain()
             self.store.commit()
             return True
-        if key != self._pending_key:  # keys are ints (id of a summary): equal, not identical
+        if (key, scored) != self._pending_key:  # keys are ints (id of a summary): equal, not identical
             self._flush()
-            self._pending_key = key
+            self._pending_key = (key, scored)
         self._pending.append(batch)
         if sum(b.num_rows for b in self._pending) >= self.write_rows:
             self._flush()

@@ -1,0 +1,62 @@
+"""One chunk of exchange v1 JSON Lines into rows, and the rejects among them.
+
+Once a file is known to hold exchange v1 records, ingest reads it in chunks of whole lines
+(``reader.iter_chunks``) and turns each chunk into rows here, in this process or in a parse
+helper (``parse_process``). A chunk carries the number of its first line, so every row and
+every reject still names its ``file:line``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from stillwatch.errors import BadRecord
+from stillwatch.ingest.normalize import normalize_row
+
+_SPACE = frozenset(b" \t\r\n\f\v")
+
+
+@dataclass
+class ParsedChunk:
+    """The rows of one chunk, and ``(line, reason, text)`` for each line rejected."""
+
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    rejects: list[tuple[int, str, bytes]] = field(default_factory=list)
+
+
+def parse_chunk(data: bytes, name: str, first_line: int, *, stop_at_reject: bool = False) -> ParsedChunk:
+    """Parse and normalise each line of ``data`` (whole lines, the first numbered ``first_line``).
+
+    Blank lines are skipped. ``stop_at_reject`` ends at the first reject, keeping the rows
+    before it (a strict ingest stores those, then stops).
+
+    >>> chunk = parse_chunk(b'{"id": "e1", "time": 0, "account": "k", "model": "m", "messages": []}\\n'
+    ...                     b'\\n{"id": "e2"\\n', "log.jsonl", 7)
+    >>> [row[-1] for row in chunk.rows], [(line, reason) for line, reason, _ in chunk.rejects]
+    (['log.jsonl:7'], [(9, 'not valid JSON (unexpected end of data at character 11)')])
+    """
+    parsed = ParsedChunk()
+    rows, rejects = parsed.rows, parsed.rejects
+    loads = orjson.loads
+    lines = data.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()  # the newline that ends the last line starts no line of its own
+    for lineno, line in enumerate(lines, first_line):
+        if not line or (line[0] in _SPACE and not line.strip()):
+            continue
+        try:
+            obj = loads(line)
+        except orjson.JSONDecodeError as exc:
+            rejects.append((lineno, f"not valid JSON ({exc.msg} at character {exc.pos})", line))
+        else:
+            try:
+                rows.append(normalize_row(obj, f"{name}:{lineno}"))
+                continue
+            except BadRecord as error:
+                rejects.append((lineno, error.reason, line))
+        if stop_at_reject:
+            break
+    return parsed
