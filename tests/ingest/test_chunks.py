@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 
 from ingest.records import exchange
-from stillwatch.ingest.chunks import parse_chunk
+from stillwatch.ingest.chunks import parse_chunk, parse_records
 from stillwatch.ingest.normalize import normalize_row
 
 LINES = [orjson.dumps(exchange(id="a")), b"", b"  \t", b"{oops", orjson.dumps(exchange(id="b", account=3)),
@@ -28,3 +28,11 @@ def test_a_strict_read_stops_at_the_first_reject() -> None:
 def test_no_final_newline_and_no_lines() -> None:
     assert len(parse_chunk(LINES[0], "f", 1).rows) == 1
     assert parse_chunk(b"", "f", 1).rows == [] and parse_chunk(b"\n\n", "f", 1).rejects == []
+
+
+def test_records_already_parsed_keep_their_numbers_and_rejects_keep_the_record() -> None:
+    records = [exchange(id="a"), exchange(id="b", account=""), exchange(id="c")]
+    parsed = parse_records(records, "log.parquet", 11)
+    assert [row[-1] for row in parsed.rows] == ["log.parquet:11", "log.parquet:13"]
+    assert [(line, raw) for line, _, raw in parsed.rejects] == [(12, records[1])]
+    assert len(parse_records(records, "f", 1, stop_at_reject=True).rows) == 1

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import orjson
+import pyarrow as pa
 import pytest
 
 from ingest.records import exchange
 from ingest.test_signal_process import PROMPTS
 from stillwatch import signals as signal_registry
-from stillwatch.ingest.chunks import parse_chunk
+from stillwatch.ingest.chunks import parse_chunk, parse_records
 from stillwatch.ingest.columns import rows_to_batch
 from stillwatch.ingest.parse_process import ParsePool
+from stillwatch.ingest.reader import parquet_rows
 
 
 def _chunk(start: int, n: int, bad_every: int = 0) -> bytes:
@@ -46,6 +48,22 @@ def test_helpers_parse_and_score_as_this_process_would() -> None:
         assert result.batch.equals(signal_registry.annotate(rows_to_batch(here.rows), signals))
         assert result.rejects == [(line, reason, raw.decode()) for line, reason, raw in here.rejects]
     assert sum(len(r.rejects) for r in got) == len(range(0, 150, 7))
+
+
+def test_helpers_read_parquet_batches() -> None:
+    records = [exchange(id=f"p{i}", time=1_740_000_000 + i, messages=orjson.dumps(exchange()["messages"]).decode())
+               for i in range(20)]  # fmt: skip
+    records[4]["account"] = ""
+    batch = pa.RecordBatch.from_pylist(records)
+    pool = ParsePool(1, [])
+    try:
+        pool.submit_parquet(batch, "log.parquet", 101)
+        result = pool.result()
+    finally:
+        pool.close()
+    here = parse_records(parquet_rows(batch), "log.parquet", 101)
+    assert result.batch.equals(rows_to_batch(here.rows)) and result.batch.num_rows == 19
+    assert [(line, '"id":"p4"' in raw) for line, _, raw in result.rejects] == [(105, True)]
 
 
 def test_helpers_leave_scoring_to_a_parent_with_other_signals() -> None:

@@ -203,6 +203,7 @@ def _dumpable(value: Any) -> bool:
 def helpers_for_small_files(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pipeline, "PARALLEL_FROM", 0)
     monkeypatch.setattr(pipeline, "CHUNK_BYTES", 20_000)
+    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 40)
 
 
 @pytest.mark.parametrize("compression", ["plain", "gzip", "zstd"])
@@ -243,3 +244,28 @@ def test_a_strict_ingest_reads_in_order_without_helpers(tmp_path: Path, db: Path
     with pytest.raises(BadRecord, match=":301: not valid JSON"):
         _ingest(db, log, strict=True, workers=2)
     assert len(_stored(db)) == 300
+
+
+@pytest.mark.usefixtures("helpers_for_small_files")
+def test_parse_helpers_read_parquet_as_one_process_does(tmp_path: Path) -> None:
+    records = _records(300) + _records(20, start=10)
+    for r in records:
+        r["time"] = pa.scalar(r["time"] * 1_000_000 + 7, pa.timestamp("us", tz="UTC")).as_py()
+        r["messages"] = orjson.dumps(r["messages"]).decode()
+        r.pop("account_created")
+    records[100]["account"] = ""
+    log = tmp_path / "log.parquet"
+    pq.write_table(pa.Table.from_pylist(records), log)
+    here = _ingest(tmp_path / "here.duckdb", log, signals=None, workers=0, batch_size=40)
+    apart = _ingest(tmp_path / "apart.duckdb", log, signals=None, workers=2, batch_size=40)
+    assert (apart.accepted, apart.rejected, apart.duplicates) == (299, 1, 20)
+    assert here.to_json()["files"] == apart.to_json()["files"]
+    with Store(tmp_path / "here.duckdb", read_only=True) as a, Store(tmp_path / "apart.duckdb", read_only=True) as b:
+        assert len(b.columns()) > len(EXCHANGE_COLUMNS)
+        assert a.connection.sql("SELECT * FROM exchanges ORDER BY id").fetchall() == \
+            b.connection.sql("SELECT * FROM exchanges ORDER BY id").fetchall()  # fmt: skip
+    assert _stored(tmp_path / "apart.duckdb", "SELECT epoch_us(time) FROM exchanges WHERE id = 'ex-00003'") == [
+        1_740_000_003_000_007
+    ]
+    rejects = [json.loads(line) for line in Path(apart.rejects_file).read_text().splitlines()]
+    assert [(r["line"], '"id":"ex-00100"' in r["raw"]) for r in rejects] == [(101, True)]

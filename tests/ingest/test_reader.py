@@ -126,6 +126,28 @@ def test_parquet_rows_drop_nested_nulls_and_decode_json_text(tmp_path: Path) -> 
     assert rows[0]["params"] == {"temperature": 0.5} and rows[1]["params"] is None
 
 
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [(pa.timestamp("us", tz="UTC"), 1_740_000_000_123_456), (pa.timestamp("ns", tz="UTC"), 1_740_000_000_123_456_789),
+     (pa.timestamp("ms", tz="Asia/Tokyo"), 1_740_000_000_123), (pa.timestamp("s"), 1_740_000_000)],
+)  # fmt: skip
+def test_parquet_timestamps_arrive_as_utc_text_the_normaliser_takes(kind: pa.DataType, value: int) -> None:
+    from stillwatch.ingest.normalize import normalize_row
+    from stillwatch.ingest.reader import parquet_rows
+    from stillwatch.ingest.timestamps import datetime_to_us
+
+    batch = pa.record_batch({"id": ["a"], "time": pa.array([value], kind), "account": ["k"], "model": ["m"],
+                             "messages": ["[]"]})  # fmt: skip
+    (row,) = parquet_rows(batch)
+    assert isinstance(row["time"], str) and row["time"].endswith("Z")
+    unit = {"s": 1_000_000, "ms": 1000, "us": 1, "ns": 1}[kind.unit]
+    expected = value * unit if kind.unit != "ns" else value // 1000
+    assert normalize_row(row, "f:1")[1] == expected
+    # What the datetime Arrow would have built gives the same microseconds (naive means UTC).
+    if kind.unit != "ns":
+        assert datetime_to_us(pa.array([value], kind)[0].as_py()) == expected
+
+
 def test_truncated_parquet_is_a_bad_file(tmp_path: Path) -> None:
     path = tmp_path / "cut.parquet"
     pq.write_table(pa.table({"id": [str(i) for i in range(1000)]}), path)

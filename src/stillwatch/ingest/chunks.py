@@ -1,9 +1,9 @@
-"""One chunk of exchange v1 JSON Lines into rows, and the rejects among them.
+"""One chunk of exchange v1 records into rows, and the rejects among them.
 
-Once a file is known to hold exchange v1 records, ingest reads it in chunks of whole lines
-(``reader.iter_chunks``) and turns each chunk into rows here, in this process or in a parse
-helper (``parse_process``). A chunk carries the number of its first line, so every row and
-every reject still names its ``file:line``.
+Once a file is known to hold exchange v1 records, ingest reads it in chunks, of whole lines
+(``reader.iter_chunks``) or of Parquet rows, and turns each chunk into rows here, in this
+process or in a parse helper (``parse_process``). A chunk carries the number of its first
+line or row, so every row and every reject still names its ``file:line``.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ _SPACE = frozenset(b" \t\r\n\f\v")
 
 @dataclass
 class ParsedChunk:
-    """The rows of one chunk, and ``(line, reason, text)`` for each line rejected."""
+    """The rows of one chunk, and ``(line, reason, raw)`` for each record rejected."""
 
     rows: list[tuple[Any, ...]] = field(default_factory=list)
-    rejects: list[tuple[int, str, bytes]] = field(default_factory=list)
+    rejects: list[tuple[int, str, Any]] = field(default_factory=list)
 
 
 def parse_chunk(data: bytes, name: str, first_line: int, *, stop_at_reject: bool = False) -> ParsedChunk:
@@ -59,4 +59,17 @@ def parse_chunk(data: bytes, name: str, first_line: int, *, stop_at_reject: bool
                 rejects.append((lineno, error.reason, line))
         if stop_at_reject:
             break
+    return parsed
+
+
+def parse_records(records: list[Any], name: str, first_line: int, *, stop_at_reject: bool = False) -> ParsedChunk:
+    """``parse_chunk`` for records already parsed (Parquet rows); a reject keeps its record."""
+    parsed = ParsedChunk()
+    for lineno, obj in enumerate(records, first_line):
+        try:
+            parsed.rows.append(normalize_row(obj, f"{name}:{lineno}"))
+        except BadRecord as error:
+            parsed.rejects.append((lineno, error.reason, obj))
+            if stop_at_reject:
+                break
     return parsed

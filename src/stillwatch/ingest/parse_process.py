@@ -1,12 +1,12 @@
-"""Parsing chunks of exchange lines in helper processes, so that every core parses.
+"""Parsing chunks of exchanges in helper processes, so that more cores parse.
 
-Parsing JSON and normalising records is Python that holds the GIL. In one process it was
-the ingest's critical path: 42.6 of 62 CPU s for 955k exchanges (``bench/ingest/stages.py``),
-while the signals and DuckDB's insert shared the other core. Here each helper takes a chunk
-of whole lines, parses and normalises it (``chunks.parse_chunk``), builds its Arrow batch,
-scores it with the signals when it runs the same ones the parent would, and sends it back
-as Arrow IPC; the parent only reads, hands out and stores. Chunks go out in turn and come
-back in the order they were read, so rows reach the store in file order, as in one process.
+Parsing and normalising records is Python that holds the GIL, so in one process it runs on
+one core, beside the signals' helper and DuckDB's insert. Here each helper takes a chunk (of
+whole JSON lines, or a batch of Parquet rows), parses and normalises it (``chunks``), builds
+its Arrow batch, scores it with the signals when it runs the same ones the parent would, and
+sends it back as Arrow IPC; the parent only reads, hands out and stores. Chunks go out in
+turn and come back in the order they were read, so rows reach the store in file order, as
+in one process. ``pipeline.default_workers`` says when this pays.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ import orjson
 import pyarrow as pa
 
 from stillwatch import signals as signal_registry
-from stillwatch.ingest.chunks import parse_chunk
+from stillwatch.ingest.chunks import parse_chunk, parse_records
 from stillwatch.ingest.columns import rows_to_batch
 from stillwatch.ingest.helper import Helper, from_ipc, serve, to_ipc
+from stillwatch.ingest.reader import parquet_rows
 from stillwatch.ingest.rejects import raw_text
 from stillwatch.ingest.signal_process import signature
 from stillwatch.signals.base import Signal
@@ -62,11 +63,20 @@ class ParsePool:
         return len(self._order) >= self.depth * len(self._helpers)
 
     def submit(self, data: bytes, name: str, first_line: int) -> None:
+        """Whole lines of exchange JSON, the first numbered ``first_line``."""
+        self._send("lines", data, name, first_line)
+
+    def submit_parquet(self, batch: pa.RecordBatch, name: str, first_row: int) -> None:
+        """A batch read from a Parquet file of exchanges, its first row numbered ``first_row``."""
+        self._send("parquet", to_ipc(batch), name, first_row)
+
+    def _send(self, kind: str, data: bytes, name: str, first_line: int) -> None:
         if self.full:
             raise RuntimeError("take a result from the parse pool before submitting more")
         helper = self._helpers[self._turn]
         self._turn = (self._turn + 1) % len(self._helpers)
-        helper.send(orjson.dumps({"name": name, "line": first_line, "signals": self._signature}), data)
+        about = {"kind": kind, "name": name, "line": first_line, "signals": self._signature}
+        helper.send(orjson.dumps(about), data)
         self._order.append(helper)
 
     def result(self) -> Parsed:
@@ -84,7 +94,10 @@ class ParsePool:
 
 def _parse(request: list[bytes], signals: list[Signal], mine: str) -> list[bytes]:
     about, data = orjson.loads(request[0]), request[1]
-    parsed = parse_chunk(data, about["name"], about["line"])
+    if about["kind"] == "parquet":
+        parsed = parse_records(parquet_rows(from_ipc(data)), about["name"], about["line"])
+    else:
+        parsed = parse_chunk(data, about["name"], about["line"])
     batch = rows_to_batch(parsed.rows)
     scored = about["signals"] == mine
     if scored and batch.num_rows:

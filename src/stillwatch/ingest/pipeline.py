@@ -25,12 +25,14 @@ import pyarrow as pa
 
 from stillwatch.errors import BadFile, BadRecord, StillwatchError
 from stillwatch.ingest.adapters import FORMATS, detect
-from stillwatch.ingest.chunks import parse_chunk
+from stillwatch.ingest.chunks import ParsedChunk, parse_chunk, parse_records
 from stillwatch.ingest.columns import BatchBuilder
 from stillwatch.ingest.jsontypes import type_name
 from stillwatch.ingest.parse_process import Parsed, ParsePool
 from stillwatch.ingest.records import record_rows
-from stillwatch.ingest.reader import iter_chunks, iter_lines, iter_parquet, open_lines, read_whole, sniff
+from stillwatch.ingest.reader import (
+    iter_chunks, iter_lines, iter_parquet_batches, open_lines, parquet_records, read_whole, sniff,
+)  # fmt: skip
 from stillwatch.ingest.rejects import RejectsFile, rejects_path
 from stillwatch.ingest.store import Store
 from stillwatch.ingest.writer import BackgroundWriter
@@ -39,6 +41,8 @@ from stillwatch.signals.base import Signal
 _SPACE = frozenset(b" \t\r\n\f\v")
 #: Bytes of whole lines handed to a parse helper at a time (about 3,000 exchanges of 2.7 KB).
 CHUNK_BYTES = 8 << 20
+#: Parquet rows handed to a parse helper at a time.
+CHUNK_ROWS = 4096
 #: Bytes of whole lines parsed at a time in this process.
 LOCAL_CHUNK_BYTES = 1 << 20
 #: Files smaller than this are parsed in this process: starting the helpers (an interpreter
@@ -126,14 +130,26 @@ class _Run:
         if self.strict:
             raise error
 
+    def may_pool(self, path: Path) -> bool:
+        """Would an exchange file at ``path`` be parsed by helpers?"""
+        # A strict run stops at the first bad record, which only reading in order can find.
+        return not self.strict and self.workers > 0 and path.stat().st_size >= PARALLEL_FROM
+
     def pool(self, path: Path) -> ParsePool | None:
         """The parse helpers for an exchange file this large, started on first use."""
-        # A strict run stops at the first bad record, which only reading in order can find.
-        if self.strict or self.workers < 1 or path.stat().st_size < PARALLEL_FROM:
+        if not self.may_pool(path):
             return None
         if self._pool is None:
             self._pool = ParsePool(self.workers, self.writer.signals)
         return self._pool
+
+    def add(self, summary: FileSummary, parsed: ParsedChunk) -> None:
+        """A chunk parsed here: its rows to the batch being built, its rejects aside."""
+        self.builder.rows.extend(parsed.rows)
+        for line, reason, raw in parsed.rejects:
+            self.reject(summary, BadRecord(f"{summary.path}:{line}", reason), line, raw)
+        if len(self.builder) >= self.builder.size:
+            self.flush(summary)
 
     def take(self, summary: FileSummary, parsed: Parsed) -> None:
         """A chunk the helpers parsed: its rejects to the rejects file, its rows to the writer."""
@@ -238,12 +254,7 @@ def _read_head(run: _Run, stream: IO[bytes], summary: FileSummary, progress: _Pr
 def _read_chunks_here(run: _Run, stream: IO[bytes], summary: FileSummary, first: int, progress: _Progress) -> None:
     name = summary.path
     for first_line, data in iter_chunks(stream, name, first, LOCAL_CHUNK_BYTES):
-        parsed = parse_chunk(data, name, first_line, stop_at_reject=run.strict)
-        run.builder.rows.extend(parsed.rows)
-        for line, reason, raw in parsed.rejects:
-            run.reject(summary, BadRecord(f"{name}:{line}", reason), line, raw)
-        if len(run.builder) >= run.builder.size:
-            run.flush(summary)
+        run.add(summary, parse_chunk(data, name, first_line, stop_at_reject=run.strict))
         progress.update()
 
 
@@ -264,18 +275,34 @@ def _read_chunks_apart(run: _Run, pool: ParsePool, stream: IO[bytes], summary: F
 
 
 def _read_parquet(run: _Run, path: Path, summary: FileSummary, batch_size: int) -> None:
+    name = summary.path
     size, reported, seen = path.stat().st_size, 0, 0
-    for start, rows, total in iter_parquet(path, batch_size):
-        for offset, obj in enumerate(rows):
-            line = start + offset
-            run.record(summary, obj, f"{summary.path}:{line}", line, obj)
-        seen += len(rows)
+    pool: ParsePool | None = None
+    if run.may_pool(path):
+        batch_size = max(batch_size, CHUNK_ROWS)
+    try:
+        for start, batch, total in iter_parquet_batches(path, batch_size):
+            if pool is None and summary.format == "exchange" and (pool := run.pool(path)) is not None:
+                run.flush(summary)  # rows read here go before the helpers' rows
+            if pool is not None:
+                if pool.full:
+                    run.take(summary, pool.result())
+                pool.submit_parquet(batch, name, start)
+            elif summary.format == "exchange":
+                run.add(summary, parse_records(parquet_records(batch, name), name, start, stop_at_reject=run.strict))
+            else:
+                for line, obj in enumerate(parquet_records(batch, name), start):
+                    run.record(summary, obj, f"{name}:{line}", line, obj)
+            seen += batch.num_rows
+            if run.progress is not None:
+                position = size * seen // max(total, 1)
+                run.progress(position - reported)
+                reported = position
+    finally:
+        while pool is not None and pool.pending:
+            run.take(summary, pool.result())
         if run.progress is not None:
-            position = size * seen // max(total, 1)
-            run.progress(position - reported)
-            reported = position
-    if run.progress is not None:
-        run.progress(size - reported)
+            run.progress(size - reported)
 
 
 @contextmanager
@@ -343,7 +370,7 @@ def ingest_paths(
     on_reject:
         Called with each ``BadRecord`` as it is met (the CLI prints them).
     workers:
-        Helper processes parsing exchange JSON Lines files of ``PARALLEL_FROM`` bytes and
+        Helper processes parsing exchange v1 files (JSON Lines or Parquet) of ``PARALLEL_FROM`` bytes and
         more; 0 parses in this process. None: ``default_workers()``.
     """
     if fmt is not None and fmt not in FORMATS:

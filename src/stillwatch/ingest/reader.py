@@ -17,6 +17,7 @@ from typing import IO, Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import zstandard
 
@@ -176,6 +177,12 @@ def iter_parquet(path: Path, batch_size: int) -> Iterator[tuple[int, list[dict[s
     message part ``{"type": "image", "text": null}`` read back means ``{"type": "image"}``.
     ``messages``, ``params`` and ``tools`` may also be string columns holding JSON.
     """
+    for start, batch, total in iter_parquet_batches(path, batch_size):
+        yield start, parquet_records(batch, str(path)), total
+
+
+def iter_parquet_batches(path: Path, batch_size: int) -> Iterator[tuple[int, pa.RecordBatch, int]]:
+    """``(first row number, Arrow batch, rows in file)``: ``iter_parquet`` before the rows."""
     name = str(path)
     try:
         # Pages are read as the batches need them, not a row group's column chunks at once:
@@ -185,16 +192,28 @@ def iter_parquet(path: Path, batch_size: int) -> Iterator[tuple[int, list[dict[s
         total = reader.metadata.num_rows
         start = 1
         for batch in reader.iter_batches(batch_size=batch_size):
-            rows = parquet_rows(batch)
-            yield start, rows, total
-            start += len(rows)
+            yield start, batch, total
+            start += batch.num_rows
     except (pa.ArrowException, OSError, ValueError) as exc:
+        raise BadFile(f"{name}: unreadable Parquet ({exc})") from None
+
+
+def parquet_records(batch: pa.RecordBatch, name: str) -> list[dict[str, Any]]:
+    """``parquet_rows``, with a value Python cannot hold a ``BadFile`` naming the file."""
+    try:
+        return parquet_rows(batch)
+    except (pa.ArrowException, ValueError) as exc:
         raise BadFile(f"{name}: unreadable Parquet ({exc})") from None
 
 
 def parquet_rows(batch: pa.RecordBatch) -> list[dict[str, Any]]:
     """A Parquet batch as record dicts the normaliser takes (see ``iter_parquet``)."""
-    rows = batch.to_pylist()
+    # Column by column, then zipped: a third faster than ``to_pylist`` (which builds rows).
+    columns = _stamps_as_text(batch).to_pydict()
+    names = list(columns)
+    rows = [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    if not names:
+        rows = [{} for _ in range(batch.num_rows)]
     nested = [f.name for f in batch.schema if pa.types.is_nested(f.type)]
     # Parquet has no union type, so a writer may keep these as JSON text instead.
     as_json = [
@@ -213,6 +232,24 @@ def parquet_rows(batch: pa.RecordBatch) -> list[dict[str, Any]]:
                 except orjson.JSONDecodeError:
                     pass  # left as text; the normaliser rejects it with the field named
     return rows
+
+
+def _stamps_as_text(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Timestamp columns as RFC 3339 text in UTC, written by Arrow.
+
+    Python datetimes cost 8 us each to build from a zoned column, and the normaliser's fast
+    path takes only text and numbers, so every Parquet record went to the exact check:
+    reading 100k simulated exchanges took 5.5 CPU s against 3.5 s as JSON Lines. A naive
+    column is UTC, as it was as a datetime (``timestamps.datetime_to_us``).
+    """
+    for index, field in enumerate(batch.schema):
+        if pa.types.is_timestamp(field.type):
+            # Nanoseconds are cut to the microseconds the store keeps.
+            unit = "us" if field.type.unit == "ns" else field.type.unit
+            utc = batch.column(index).cast(pa.timestamp(unit, "UTC"), safe=False)
+            text = pc.strftime(utc, format="%Y-%m-%dT%H:%M:%SZ")
+            batch = batch.set_column(index, field.name, text)
+    return batch
 
 
 def _drop_nulls(value: Any) -> Any:
