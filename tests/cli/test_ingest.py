@@ -54,10 +54,10 @@ def test_rejects_are_reported_but_do_not_fail(tmp_path: Path) -> None:
 
 
 def test_workers_parse_a_large_file_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from stillwatch.ingest import pipeline
+    from stillwatch.ingest import files, run
 
-    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(pipeline, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(run, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(files, "CHUNK_BYTES", 4096)
     log = _log(tmp_path / "a.jsonl", 300, bad=2)
     code, out, _ = _run(str(log), "--db", str(tmp_path / "s.duckdb"), "--workers", "2", "--json")
     assert code == 0 and (json.loads(out)["accepted"], json.loads(out)["rejected"]) == (300, 2)

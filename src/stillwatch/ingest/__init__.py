@@ -5,7 +5,8 @@ Parquet, chunks of whole lines), ``adapters`` (LiteLLM and OTLP rewritten as exc
 ``normalize`` (the one check of exchange v1, and the per-record entry point the gateway
 uses), ``chunks`` (a chunk of exchange lines to rows), ``tokens`` (the token estimator),
 ``columns`` (rows to Arrow batches), ``writer`` and ``store`` (signals, dedupe, DuckDB),
-``rejects``, and ``pipeline`` tying them together. ``helper`` runs work in processes of its
+``rejects``, and ``pipeline`` tying them together (with ``files``, which reads each file, and
+``run``, which holds what the files of one run share). ``helper`` runs work in processes of its
 own: the signals (``signal_process``) and, on larger machines, parsing (``parse_process``).
 """
 
