@@ -24,7 +24,7 @@ if larger).
 
 ``--stages`` adds ``stages.py``'s CPU seconds per stage over the same log.
 
-    python bench/ingest/run.py [--n 1000000] [--repeat 1] [--workdir DIR] [--json] [--stages]
+    python bench/ingest/run.py [--n 1000000] [--repeat 1] [--workdir DIR] [--json] [--stages] [--workers N]
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import gen  # noqa: E402
+from stillwatch.ingest.pipeline import default_workers  # noqa: E402
 from tree_rss import TreePeak  # noqa: E402
 
 PARSE_ONLY = """
@@ -62,15 +63,15 @@ INGEST = """
 import json, resource, sys, time
 from stillwatch.ingest import Store, ingest_paths
 from stillwatch.signals import registered
-log, db, mode = sys.argv[1:4]
+log, db, mode, workers = sys.argv[1:5]
 signals = [] if mode == "none" else None
 start = time.perf_counter()
 with Store(db) as store:
-    summary = ingest_paths([log], store, signals=signals)
+    summary = ingest_paths([log], store, signals=signals, workers=None if workers == "default" else int(workers))
     stored = store.count()
 seconds = time.perf_counter() - start
-# The signals' child process (ingest/signal_process.py) counts too: its CPU here, its
-# memory in the tree the parent samples.
+# The signals' helper process (ingest/signal_process.py) and any parse helpers count too:
+# their CPU here, their memory in the tree the parent samples.
 usage, child = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"seconds": seconds,
                   "cpu": usage.ru_utime + usage.ru_stime + child.ru_utime + child.ru_stime,
@@ -123,6 +124,8 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, help="keep the log and databases here (reused if present)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--stages", action="store_true", help="also measure CPU seconds per stage (stages.py)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="parse helpers for the ingest runs (default: the library's choice for this machine)")
     args = parser.parse_args()
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="stillwatch-bench-"))
@@ -155,9 +158,10 @@ def _measure(args: argparse.Namespace, workdir: Path) -> None:
             db = workdir / f"bench-{mode}.duckdb"
             for stale in (db, Path(f"{db}.wal"), Path(f"{db}.rejects.jsonl")):
                 stale.unlink(missing_ok=True)
-            runs[key].append(_child(INGEST, str(log), str(db), mode))
+            workers = "default" if args.workers is None else str(args.workers)
+            runs[key].append(_child(INGEST, str(log), str(db), mode, workers))
             if mode == "none":
-                runs["reingest"].append(_child(INGEST, str(log), str(db), mode))
+                runs["reingest"].append(_child(INGEST, str(log), str(db), mode, workers))
                 rewritten = workdir / "bench-write.duckdb"
                 for stale in (rewritten, Path(f"{rewritten}.wal")):
                     stale.unlink(missing_ok=True)
@@ -168,6 +172,7 @@ def _measure(args: argparse.Namespace, workdir: Path) -> None:
         "n": args.n,
         "log_mb": round(size_mb, 1),
         "cpus": os.cpu_count(),
+        "workers": default_workers() if args.workers is None else args.workers,
         **{
             key: {
                 "seconds": round(r["seconds"], 2),
@@ -189,7 +194,8 @@ def _measure(args: argparse.Namespace, workdir: Path) -> None:
     if args.json:
         print(json.dumps(figures, indent=2))
         return
-    print(f"ingest benchmark: {args.n:,} exchanges, {size_mb:,.0f} MB JSONL, {os.cpu_count()} CPUs")
+    print(f"ingest benchmark: {args.n:,} exchanges, {size_mb:,.0f} MB JSONL, {os.cpu_count()} CPUs, "
+          f"{figures['workers']} parse helpers")
     print(f"{'':16s} {'seconds':>8s} {'exch/s':>9s} {'x parse':>8s} {'cpu s':>7s} {'cpu x':>6s} {'peak RSS':>9s}")
     for key in ("parse", "ingest_core", "ingest_signals", "reingest", "store_write"):
         f = figures[key]

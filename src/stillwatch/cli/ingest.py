@@ -18,7 +18,9 @@ from stillwatch.ingest.adapters import FORMATS
 @click.option("--strict", is_flag=True, help="Stop with exit 1 at the first bad record.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=2048, show_default=True, help="Records per Arrow batch.")
-@click.option("--workers", type=click.IntRange(min=0), default=None, help="Processes parsing large exchange files (0: parse in this one). Default: one per core but one, up to 8; none on two cores or fewer.")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Processes parsing large exchange files (0: parse in this one). "
+                   "Default: one per core but one, up to 8; none on two cores or fewer.")
 def command(logs: tuple[Path, ...], db: Path, fmt: str, strict: bool, as_json: bool, batch_size: int,
             workers: int | None) -> None:  # fmt: skip
     """Read exchange logs (JSON Lines, .gz, .zst or Parquet; exchange v1, LiteLLM or OTLP)

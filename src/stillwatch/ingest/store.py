@@ -14,9 +14,10 @@ but left DuckDB a checkpoint that rewrote the whole table when the file closed: 
 955k exchanges it took 12.8 s, doubled the file (867 MB to 1,675 MB) and, with no memory
 limit, 4.8 GB. With 65,536-row transactions DuckDB checkpoints as it goes, the last one
 took 0.3 s, the file stayed 893 MB and the ingest's peak fell from 774 to 722 MB
-(``bulk`` also checkpoints within its memory limit before it ends). The file is attached with row groups of ``ROW_GROUP_ROWS``: DuckDB writes
-a transaction's full row groups straight to the file, and at ~3 KB an exchange its default
-(122,880 rows) held over 1 GB in memory. The bulky text columns (``ZSTD_COLUMNS``) are
+(``bulk`` also checkpoints within its memory limit before it ends). The file is attached
+with row groups of ``ROW_GROUP_ROWS``: DuckDB writes a transaction's full row groups
+straight to the file, and at ~3 KB an exchange its default (122,880 rows) held over 1 GB in
+memory. The bulky text columns (``ZSTD_COLUMNS``) are
 stored with zstd: DuckDB's default choice for them was FSST or none, and zstd made a
 simulated log's store about a quarter the size while inserting no slower.
 """
@@ -147,7 +148,7 @@ class Store:
         try:
             self.connection.execute("CHECKPOINT")
         except duckdb.Error:
-            pass  # another connection's transaction: the file's close checkpoints it instead
+            pass  # refused now (another transaction is open): DuckDB checkpoints later instead
 
     @contextmanager
     def scanning(self, memory_limit: str = "1GB") -> Iterator[None]:
