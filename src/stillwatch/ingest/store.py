@@ -8,16 +8,12 @@ wins). ``ids.py`` says why dedupe is a hash index rather than a DuckDB key.
 
 Rows are committed in transactions of ``commit_rows`` and whenever ``commit`` or ``close``
 is called (ingest commits at the end of every file, a damaged one too), so a crash loses
-at most the last uncommitted rows and never leaves half a row. Transactions are four row
-groups long. One row group's worth (16,384 rows) held less Arrow memory until its commit,
-but left DuckDB a checkpoint that rewrote the whole table when the file closed: after
-955k exchanges it took 12.8 s, doubled the file (867 MB to 1,675 MB) and, with no memory
-limit, 4.8 GB. With 65,536-row transactions DuckDB checkpoints as it goes, the last one
-took 0.3 s, the file stayed 893 MB and the ingest's peak fell from 774 to 722 MB
-(``bulk`` also checkpoints within its memory limit before it ends). The file is attached
-with row groups of ``ROW_GROUP_ROWS``: DuckDB writes a transaction's full row groups
-straight to the file, and at ~3 KB an exchange its default (122,880 rows) held over 1 GB in
-memory. The bulky text columns (``ZSTD_COLUMNS``) are
+at most the last uncommitted rows and never leaves half a row. Transactions are short
+because DuckDB keeps each inserted Arrow batch alive until the commit: at 65,536 rows a
+transaction held 200 MB of Arrow buffers, at one row group's worth about 50 MB, with no
+loss of speed. The file is attached with row groups of ``ROW_GROUP_ROWS``: DuckDB writes
+a transaction's full row groups straight to the file, and at ~3 KB an exchange its default
+(122,880 rows) held over 1 GB in memory. The bulky text columns (``ZSTD_COLUMNS``) are
 stored with zstd: DuckDB's default choice for them was FSST or none, and zstd made a
 simulated log's store about a quarter the size while inserting no slower.
 """
@@ -41,7 +37,7 @@ from stillwatch.ingest.ids import HashRuns
 
 TABLE = "exchanges"
 ROW_GROUP_ROWS = 16_384
-COMMIT_ROWS = 65_536
+COMMIT_ROWS = 16_384
 _REQUIRED = ("id", "time", "account", "model")
 #: Columns kept whole for evidence and rarely scanned: stored with zstd compression.
 ZSTD_COLUMNS = frozenset({"messages", "response", "reasoning"})
@@ -136,19 +132,8 @@ class Store:
         try:
             yield
         finally:
-            self._checkpoint()
             con.execute("RESET threads")
             con.execute("RESET memory_limit")
-
-    def _checkpoint(self) -> None:
-        # Within the write's memory limit: DuckDB's own checkpoint when the file closes has
-        # none (with 16k-row transactions it took 4.8 GB after a 955k-exchange ingest).
-        if self._uncommitted:
-            return  # a failed write left its transaction open: close() decides what stays
-        try:
-            self.connection.execute("CHECKPOINT")
-        except duckdb.Error:
-            pass  # refused now (another transaction is open): DuckDB checkpoints later instead
 
     @contextmanager
     def scanning(self, memory_limit: str = "1GB") -> Iterator[None]:
