@@ -90,7 +90,8 @@ class Helper:
 
     def reply(self, frames: int) -> list[bytes]:
         """The next reply's ``frames`` frames, or the helper's failure raised here."""
-        self.signature  # noqa: B018 - it comes before the first reply
+        if self._signature is None:
+            self._signature = self._read()  # the first message comes before any reply
         status = self._read()
         if status != b"ok":
             raise RuntimeError(f"{self.what} failed:\n" + self._read().decode(errors="replace"))
