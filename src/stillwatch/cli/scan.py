@@ -62,10 +62,10 @@ def _progress(console: Console) -> Callable[[str], None]:
 
 
 def _on_duckdb(logs: tuple[Path, ...], config: ScanConfig, allowed: set[str], db_path: Path, fmt: str,
-               console: Console) -> ScanResult:  # fmt: skip
+               workers: int | None, console: Console) -> ScanResult:  # fmt: skip
     with Store(db_path) as store:
         if logs:
-            summary = ingest_paths(list(logs), store, fmt=None if fmt == "auto" else fmt)
+            summary = ingest_paths(list(logs), store, fmt=None if fmt == "auto" else fmt, workers=workers)
             console.print(
                 f"ingested {summary.accepted:,} exchanges ({summary.rejected:,} rejected, "
                 f"{summary.duplicates:,} already stored) into {db_path}"
@@ -115,6 +115,9 @@ def _on_spark(logs: tuple[Path, ...], config: ScanConfig, allowed: set[str], out
 @click.option("--spark-memory", metavar="SIZE", default=None,
               help="Driver memory of a Spark session the scan starts itself (local mode: all of "
                    "Spark's memory; default 4g); spark-submit's --driver-memory where it starts the JVM.")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="With --engine duckdb: processes parsing large exchange LOGS (0: parse in this one). "
+                   "Default: one per core but one, up to 8; none on two cores or fewer.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def command(
     logs: tuple[Path, ...],
@@ -126,6 +129,7 @@ def command(
     engine: str,
     spark_master: str | None,
     spark_memory: str | None,
+    workers: int | None,
     as_json: bool,
 ) -> None:
     config = load_config(config_file)
@@ -136,6 +140,8 @@ def command(
     if engine == "spark":
         if not logs:
             raise click.UsageError("--engine spark reads LOG files or URLs; give at least one")
+        if workers is not None:
+            raise click.UsageError("--workers is for --engine duckdb; Spark runs its own executors")
         result = _on_spark(logs, config, allowed, out_dir, fmt, spark_master, spark_memory, db, console)
     else:
         if spark_master or spark_memory:
@@ -143,7 +149,7 @@ def command(
         db_path = db or out_dir / "stillwatch.duckdb"
         if not logs and not db_path.exists():
             raise click.UsageError("give LOG files to scan, or --db naming an existing store")
-        result = _on_duckdb(logs, config, allowed, db_path, fmt, console)
+        result = _on_duckdb(logs, config, allowed, db_path, fmt, workers, console)
     paths = write_results(result, out_dir, db=db_path, config=config, engine=engine)
     # The links are in links.parquet now; at 10M they are a gigabyte the report needs back.
     result.links = None
