@@ -11,6 +11,7 @@ in one process. ``pipeline.default_workers`` says when this pays.
 
 from __future__ import annotations
 
+import gc
 from collections import deque
 from dataclasses import dataclass
 
@@ -108,6 +109,9 @@ def _parse(request: list[bytes], signals: list[Signal], mine: str) -> list[bytes
 
 def main() -> None:
     """The helper's entry point (not ``python -m``: the package imports this module first)."""
+    # As in the parent's ingest (``pipeline._tuned_interpreter``): parsed records hold no
+    # cycles, and the default threshold walked the young objects every 50-odd records.
+    gc.set_threshold(20_000, *gc.get_threshold()[1:])
     signals = [cls() for cls in signal_registry.registered()]
     mine = signature(signals)
     serve(mine, 2, lambda request: _parse(request, signals, mine.decode()))

@@ -101,8 +101,8 @@ def default_workers() -> int:
 
     On two cores the ingest already keeps both busy (the signals' helper and DuckDB take
     the second), and parse helpers only moved the same CPU seconds between processes:
-    955k exchanges took 33.7 s with two against 32.4 s without. Their use is on more
-    cores, where the parent's share (reading, handing out, inserting: 20.1 of those 63.8
+    955k exchanges took 30.9 s with two against 29.7 s without. Their use is on more
+    cores, where the parent's share (reading, handing out, inserting: 19.3 of those 57.6
     CPU s) is what is left on the critical path.
     """
     cores = os.cpu_count() or 1
