@@ -5,9 +5,9 @@
 Simulates the default scenario at ``--scale`` (0.005 is about 120k exchanges, 0.04 about 1M),
 then in the same run: (1) parses the log line by line with orjson (the baseline), and
 (2) runs ``stillwatch scan`` on it into a fresh store, as a subprocess whose peak RSS is read
-from the kernel (and sampled from /proc together with the child its ingest scores signals
-in, the larger of the two kept). Prints exchanges/s for both, the ratio (target <= 10x, stretch 3x) and the
-scan's peak memory (target <= 1.5 GB), plus the scan's per-stage timings.
+from the kernel (and sampled from /proc together with its ingest's helper processes, the
+larger of the two kept). Prints exchanges/s for both, the ratio (target <= 10x, stretch 3x)
+and the scan's peak memory (target <= 1.5 GB), plus the scan's per-stage timings.
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ def main() -> None:
     scan_s = time.perf_counter() - t0
     if proc.returncode != 0:
         sys.exit(f"scan failed with exit code {proc.returncode}")
-    # The scan and the child its ingest scores signals in, together; not the simulator before.
+    # The scan and its ingest's helper processes (signals, and parsing on larger machines),
+    # together; not the simulator before.
     peak_mb = max(usage.ru_maxrss / 1024, tree_peak / 2**20)
     summary = orjson.loads(out)
     print(f"log: {n:,} exchanges, {log.stat().st_size / 1e6:,.0f} MB")
