@@ -63,6 +63,19 @@ def test_workers_parse_a_large_file_apart(tmp_path: Path, monkeypatch: pytest.Mo
     assert code == 0 and (json.loads(out)["accepted"], json.loads(out)["rejected"]) == (300, 2)
 
 
+def test_a_failed_helper_is_one_line_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stillwatch.ingest import files, helper, run
+
+    def dead(self: helper.Helper, frames: int) -> list[bytes]:
+        raise helper.HelperFailed("the parse process exited (code -9)")
+
+    monkeypatch.setattr(run, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(files, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(helper.Helper, "reply", dead)
+    code, _, err = _run(str(_log(tmp_path / "a.jsonl", 300)), "--db", str(tmp_path / "s.duckdb"), "--workers", "1")
+    assert code == 1 and "the parse process exited (code -9)" in err and "Traceback" not in err
+
+
 def test_strict_fails_on_the_first_bad_record(tmp_path: Path) -> None:
     log = _log(tmp_path / "a.jsonl", 2, bad=1)
     code, _, err = _run(str(log), "--db", str(tmp_path / "s.duckdb"), "--strict")

@@ -11,6 +11,7 @@ from ingest.test_signal_process import PROMPTS
 from stillwatch import signals as signal_registry
 from stillwatch.ingest.chunks import parse_chunk, parse_records
 from stillwatch.ingest.columns import rows_to_batch
+from stillwatch.ingest.helper import HelperFailed
 from stillwatch.ingest.parse_process import ParsePool
 from stillwatch.ingest.reader import parquet_rows
 
@@ -85,7 +86,7 @@ def test_too_many_chunks_in_flight_is_refused_and_a_dead_helper_is_an_error() ->
             pool.submit(_chunk(3, 3), "f", 4)
         assert pool.result().batch.num_rows == 3
         pool._helpers[0].kill()
-        with pytest.raises(RuntimeError, match="parse process exited"):
+        with pytest.raises(HelperFailed, match="parse process exited"):  # the CLI says it in a line
             pool.submit(_chunk(3, 3), "f", 4)
             pool.result()
     finally:

@@ -25,8 +25,13 @@ from typing import BinaryIO
 import pyarrow as pa
 
 import stillwatch
+from stillwatch.errors import StillwatchError
 
 _LEN = 8
+
+
+class HelperFailed(StillwatchError, RuntimeError):
+    """A helper process failed or exited, so the run cannot go on (the CLI says so in a line)."""
 
 
 def send(out: BinaryIO, *frames: bytes) -> None:
@@ -94,7 +99,7 @@ class Helper:
             self._signature = self._read()  # the first message comes before any reply
         status = self._read()
         if status != b"ok":
-            raise RuntimeError(f"{self.what} failed:\n" + self._read().decode(errors="replace"))
+            raise HelperFailed(f"{self.what} failed:\n" + self._read().decode(errors="replace"))
         return [self._read() for _ in range(frames)]
 
     def _read(self) -> bytes:
@@ -103,8 +108,8 @@ class Helper:
         except (EOFError, OSError):
             raise self._gone() from None
 
-    def _gone(self) -> RuntimeError:
-        return RuntimeError(f"the {self.what} exited (code {self._proc.poll()})")
+    def _gone(self) -> HelperFailed:
+        return HelperFailed(f"the {self.what} exited (code {self._proc.poll()})")
 
     def kill(self) -> None:
         self._proc.kill()
