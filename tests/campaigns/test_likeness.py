@@ -13,7 +13,7 @@ from stillwatch.accounts.evidence import Assessment
 from stillwatch.accounts.features import ALL_CATEGORIES
 from stillwatch.campaigns.assemble import CampaignAssembler
 from stillwatch.campaigns.group import Campaign, CampaignConfig
-from stillwatch.campaigns.likeness import Alike, alike, cohorts, distance, homogeneity, mates
+from stillwatch.campaigns.likeness import Alike, Mate, cohorts, compare, distance, homogeneity
 from stillwatch.links.graph import Communities
 
 DAY = dt.timedelta(days=1)
@@ -27,6 +27,15 @@ MULTILINGUAL = {"reasoning_math": 0.6, "general_chat": 0.22, "coding": 0.18}
 SCRIPTS = {"latin": 0.82, "han": 0.05, "cyrillic": 0.04, "kana": 0.03, "arabic": 0.03, "hangul": 0.03}
 GRADER = {"reasoning_math": 0.55, "rubric_grading": 0.3, "coding": 0.15}
 
+
+
+def alike(campaigns: list[dict[str, Any]], population: list[dict[str, Any]], cfg: CampaignConfig) -> list[Alike]:
+    return compare(campaigns, population, (), cfg)[0]
+
+
+def mates(campaigns: list[dict[str, Any]], population: list[dict[str, Any]], candidates: list[dict[str, Any]],
+          cfg: CampaignConfig) -> list[Mate]:  # fmt: skip
+    return compare(campaigns, population, candidates, cfg)[1]
 
 def _profile(mix: dict[str, float], exchanges: int = 5000, single_turn: float = 0.2, tool_loop: float = 0.7,
              days: tuple[int, int] = (0, 14), name: str = "x",

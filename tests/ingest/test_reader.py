@@ -9,7 +9,7 @@ import pytest
 import zstandard
 
 from stillwatch.errors import BadFile
-from stillwatch.ingest.reader import iter_chunks, iter_lines, iter_parquet, open_lines, sniff
+from stillwatch.ingest.reader import iter_chunks, iter_lines, iter_parquet_batches, open_lines, parquet_records, sniff
 
 # Enough for several compressed blocks: a stream can only be decoded block by block.
 LINES = [b'{"n": %d, "pad": "%s"}\n' % (i, b"x" * (i % 50)) for i in range(60_000)]
@@ -120,7 +120,8 @@ def test_parquet_rows_drop_nested_nulls_and_decode_json_text(tmp_path: Path) -> 
     })  # fmt: skip
     pq.write_table(table, path)
     assert sniff(path) == "parquet"
-    ((start, rows, total),) = list(iter_parquet(path, 100))
+    ((start, batch, total),) = list(iter_parquet_batches(path, 100))
+    rows = parquet_records(batch, str(path))
     assert (start, total) == (1, 2)
     assert rows[0]["messages"] == [{"role": "user", "content": [{"type": "image"}]}]
     assert rows[0]["params"] == {"temperature": 0.5} and rows[1]["params"] is None
@@ -153,4 +154,4 @@ def test_truncated_parquet_is_a_bad_file(tmp_path: Path) -> None:
     pq.write_table(pa.table({"id": [str(i) for i in range(1000)]}), path)
     path.write_bytes(path.read_bytes()[:-100])
     with pytest.raises(BadFile, match="cut.parquet"):
-        list(iter_parquet(path, 100))
+        list(iter_parquet_batches(path, 100))

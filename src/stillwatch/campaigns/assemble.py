@@ -353,7 +353,7 @@ class CampaignAssembler:
         excluded: set[str],
     ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
         """The sample of honest use that tells an operator's work pattern from a common usage
-        pattern, and the candidate mates (``likeness.mates``): accounts in no campaign showing
+        pattern, and the candidate mates (``likeness.Mate``): accounts in no campaign showing
         abuse of their own.
 
         An operator's uncaught accounts follow its pattern too, so the sample leaves out the
@@ -386,7 +386,7 @@ class CampaignAssembler:
         """Each of ``operators``' groups as one campaign in place of its parts (``campaigns``
         as given to ``operators``), described by its pooled traffic. Every part was convicted
         on its own, so no verdict rests on joining them; the joined score is never below a
-        part's. Its mates (``likeness.mates``) become members."""
+        part's. Its mates (``likeness.Mate``) become members."""
         gone: set[int] = set()
         out: list[Campaign] = []
         for group in groups:

@@ -21,7 +21,7 @@ on it), and only when
 * few honest heavy accounts come as close (``likeness_common``): a pattern that ordinary
   customers also follow is a product's usage pattern, not an operator's signature.
 
-One verdict rests on it (``mates``): an account in no campaign whose own abuse is too light
+One verdict rests on it (``compare``'s mates): an account in no campaign whose own abuse is too light
 to convict alone joins a cohort of two or more convicted campaigns whose pattern it fits (the
 homogeneity test a light campaign passes to join one, and within ``likeness_distance``).
 """
@@ -257,24 +257,3 @@ def _mates(
                 out.append(Mate(str(p["g"]), c.members[0], d, fit, close, compared))
                 break
     return out
-
-
-def alike(
-    campaigns: Sequence[Mapping[str, Any]],
-    population: Sequence[Mapping[str, Any]],
-    cfg: CampaignConfig,
-) -> list[Alike]:
-    """``compare``'s pairs of campaigns that follow one work pattern."""
-    return compare(campaigns, population, (), cfg)[0]
-
-
-def mates(
-    campaigns: Sequence[Mapping[str, Any]],
-    population: Sequence[Mapping[str, Any]],
-    candidates: Sequence[Mapping[str, Any]],
-    cfg: CampaignConfig,
-) -> list[Mate]:
-    """``compare``'s candidates (profiles of accounts tied to no campaign that show abuse of
-    their own, too little to convict alone) that fit the pooled pattern of a cohort of two or
-    more convicted campaigns, where few honest accounts come as close."""
-    return compare(campaigns, population, candidates, cfg)[1]

@@ -8,7 +8,7 @@ they share its addresses and its bank of system prompts. An operator reaching us
 pathways that share nothing follows one work pattern in each (``likeness``). Each group is judged
 on its own first, so joining campaigns changes no verdict: only whose campaign an account is,
 and the sizing an analyst reads. The one exception is an account whose own abuse was too little
-to convict and whose traffic fits a cohort's pattern (``likeness.mates``): it joins as a member.
+to convict and whose traffic fits a cohort's pattern (``likeness.Mate``): it joins as a member.
 """
 
 from __future__ import annotations

@@ -19,6 +19,16 @@ from stillwatch.ingest.normalize import normalize_row
 _SPACE = frozenset(b" \t\r\n\f\v")
 
 
+def is_blank(line: bytes) -> bool:
+    """Only whitespace (or nothing): skipped, neither a record nor a reject."""
+    return not line or (line[0] in _SPACE and not line.strip())
+
+
+def not_json(exc: orjson.JSONDecodeError) -> str:
+    """The reject reason for a line that is not JSON."""
+    return f"not valid JSON ({exc.msg} at character {exc.pos})"
+
+
 @dataclass
 class ParsedChunk:
     """The rows of one chunk, and ``(line, reason, raw)`` for each record rejected."""
@@ -45,12 +55,12 @@ def parse_chunk(data: bytes, name: str, first_line: int, *, stop_at_reject: bool
     if lines and not lines[-1]:
         lines.pop()  # the newline that ends the last line starts no line of its own
     for lineno, line in enumerate(lines, first_line):
-        if not line or (line[0] in _SPACE and not line.strip()):
+        if is_blank(line):
             continue
         try:
             obj = loads(line)
         except orjson.JSONDecodeError as exc:
-            rejects.append((lineno, f"not valid JSON ({exc.msg} at character {exc.pos})", line))
+            rejects.append((lineno, not_json(exc), line))
         else:
             try:
                 rows.append(normalize_row(obj, f"{name}:{lineno}"))

@@ -16,14 +16,13 @@ from typing import IO
 import orjson
 
 from stillwatch.errors import BadFile, BadRecord
-from stillwatch.ingest.chunks import parse_chunk, parse_records
+from stillwatch.ingest.chunks import is_blank, not_json, parse_chunk, parse_records
 from stillwatch.ingest.parse_process import ParsePool
 from stillwatch.ingest.reader import (
     iter_chunks, iter_lines, iter_parquet_batches, open_lines, parquet_records, read_whole,
 )  # fmt: skip
 from stillwatch.ingest.run import FileSummary, Run
 
-_SPACE = frozenset(b" \t\r\n\f\v")
 #: Bytes of whole lines handed to a parse helper at a time (about 3,000 exchanges of 2.7 KB).
 CHUNK_BYTES = 8 << 20
 #: Parquet rows handed to a parse helper at a time.
@@ -83,7 +82,7 @@ def _read_head(run: Run, stream: IO[bytes], summary: FileSummary, progress: _Pro
     lineno = 0
     for line in iter_lines(stream, name):
         lineno += 1
-        if line[0] in _SPACE and not line.strip():
+        if is_blank(line):
             continue
         where = f"{name}:{lineno}"
         try:
@@ -98,7 +97,7 @@ def _read_head(run: Run, stream: IO[bytes], summary: FileSummary, progress: _Pro
                     raise BadFile(f"{name}: neither JSON Lines nor one JSON document ({exc})") from None
                 run.record(summary, obj, where, lineno, text)
                 return None
-            run.reject(summary, BadRecord(where, f"not valid JSON ({exc.msg} at character {exc.pos})"), lineno, line)
+            run.reject(summary, BadRecord(where, not_json(exc)), lineno, line)
             continue
         run.record(summary, obj, where, lineno, line)
         if summary.format == "exchange":
@@ -121,29 +120,27 @@ def _read_chunks_apart(run: Run, pool: ParsePool, stream: IO[bytes], summary: Fi
     run.flush(summary)  # the first record, read here, goes before the helpers' rows
     try:
         for first_line, data in iter_chunks(stream, name, first, CHUNK_BYTES):
-            if pool.full:
-                run.take(summary, pool.result())
+            run.make_room(summary)
             pool.submit(data, name, first_line)
             progress.update()
     finally:
-        # Also after damage: what was read before it is kept.
-        while pool.pending:
-            run.take(summary, pool.result())
+        run.drain(summary)  # also after damage: what was read before it is kept
 
 
 def read_parquet(run: Run, path: Path, summary: FileSummary, batch_size: int) -> None:
     name = summary.path
     size, reported, seen = path.stat().st_size, 0, 0
     pool: ParsePool | None = None
-    if run.may_pool(path):
+    apart = run.may_pool(path)
+    if apart:
         batch_size = max(batch_size, CHUNK_ROWS)
     try:
         for start, batch, total in iter_parquet_batches(path, batch_size):
-            if pool is None and summary.format == "exchange" and (pool := run.pool(path)) is not None:
+            if apart and pool is None and summary.format == "exchange":
+                pool = run.pool(path)
                 run.flush(summary)  # rows read here go before the helpers' rows
             if pool is not None:
-                if pool.full:
-                    run.take(summary, pool.result())
+                run.make_room(summary)
                 pool.submit_parquet(batch, name, start)
             elif summary.format == "exchange":
                 run.add(summary, parse_records(parquet_records(batch, name), name, start, stop_at_reject=run.strict))
@@ -156,7 +153,6 @@ def read_parquet(run: Run, path: Path, summary: FileSummary, batch_size: int) ->
                 run.progress(position - reported)
                 reported = position
     finally:
-        while pool is not None and pool.pending:
-            run.take(summary, pool.result())
+        run.drain(summary)
         if run.progress is not None:
             run.progress(size - reported)

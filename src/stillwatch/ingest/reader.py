@@ -167,19 +167,9 @@ def read_whole(stream: IO[bytes], name: str, already: bytes = b"") -> bytes:
     return b"".join(parts)
 
 
-def iter_parquet(path: Path, batch_size: int) -> Iterator[tuple[int, list[dict[str, Any]], int]]:
-    """``(first row number, rows, rows in file)`` per record batch, rows as dicts.
-
-    Null members of nested structs are dropped, since Parquet cannot say "absent": a
-    message part ``{"type": "image", "text": null}`` read back means ``{"type": "image"}``.
-    ``messages``, ``params`` and ``tools`` may also be string columns holding JSON.
-    """
-    for start, batch, total in iter_parquet_batches(path, batch_size):
-        yield start, parquet_records(batch, str(path)), total
-
-
 def iter_parquet_batches(path: Path, batch_size: int) -> Iterator[tuple[int, pa.RecordBatch, int]]:
-    """``(first row number, Arrow batch, rows in file)``: ``iter_parquet`` before the rows."""
+    """``(first row number, Arrow batch, rows in file)`` per record batch of a Parquet file;
+    ``parquet_records`` turns a batch into the records the normaliser takes."""
     name = str(path)
     try:
         # Pages are read as the batches need them, not a row group's column chunks at once:
@@ -204,7 +194,12 @@ def parquet_records(batch: pa.RecordBatch, name: str) -> list[dict[str, Any]]:
 
 
 def parquet_rows(batch: pa.RecordBatch) -> list[dict[str, Any]]:
-    """A Parquet batch as record dicts the normaliser takes (see ``iter_parquet``)."""
+    """A Parquet batch as record dicts the normaliser takes.
+
+    Null members of nested structs are dropped, since Parquet cannot say "absent": a
+    message part ``{"type": "image", "text": null}`` read back means ``{"type": "image"}``.
+    ``messages``, ``params`` and ``tools`` may also be string columns holding JSON.
+    """
     # Column by column, then zipped: a third faster than ``to_pylist`` (which builds rows).
     columns = _stamps_as_text(batch).to_pydict()
     names = list(columns)

@@ -94,6 +94,16 @@ class Run:
         if parsed.batch.num_rows:
             self.writer.submit(id(summary), parsed.batch, scored=parsed.scored)
 
+    def make_room(self, summary: FileSummary) -> None:
+        """Take the oldest chunk from the helpers if they hold as many as they may."""
+        if self._pool is not None and self._pool.full:
+            self.take(summary, self._pool.result())
+
+    def drain(self, summary: FileSummary) -> None:
+        """Take every chunk the helpers still hold."""
+        while self._pool is not None and self._pool.pending:
+            self.take(summary, self._pool.result())
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
