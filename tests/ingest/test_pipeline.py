@@ -160,6 +160,15 @@ def test_progress_reports_every_byte(tmp_path: Path, db: Path, monkeypatch: pyte
     assert sum(steps) == log.stat().st_size and len(steps) > 2
 
 
+def test_progress_reports_every_byte_of_parquet(tmp_path: Path, db: Path) -> None:
+    log = tmp_path / "log.parquet"
+    records = [dict(r, messages=orjson.dumps(r["messages"]).decode()) for r in _records(300)]
+    pq.write_table(pa.Table.from_pylist(records), log)
+    steps: list[int] = []
+    _ingest(db, log, progress=steps.append, batch_size=50)
+    assert sum(steps) == log.stat().st_size and len(steps) > 2 and min(steps) >= 0
+
+
 # -- nothing crashes ingestion ------------------------------------------------------------------
 
 _json = st.recursive(

@@ -17,6 +17,12 @@ from stillwatch.errors import BadRecord
 from stillwatch.ingest.normalize import normalize_row
 
 _SPACE = frozenset(b" \t\r\n\f\v")
+#: The garbage collector's youngest-generation threshold while parsing. Every parsed record
+#: allocates a dozen dicts and lists, so at the default (700) the collector ran every 50-odd
+#: records and walked its older generations again and again; the records hold no cycles.
+#: 20,000 took 8-10% off the ingest's CPU (200k simulated exchanges, no signals: 5.8-6.0 s
+#: against 5.2-5.5 s), memory unchanged.
+GC_THRESHOLD = 20_000
 
 
 def is_blank(line: bytes) -> bool:

@@ -38,16 +38,16 @@ def _starts_document(line: bytes) -> bool:
 
 
 class _Progress:
-    """Reports the input bytes consumed, by where the raw file's reader has got to."""
+    """Reports the input bytes consumed as the difference since the last report."""
 
-    def __init__(self, raw_file: IO[bytes], callback: Callable[[int], None] | None) -> None:
-        self.raw_file = raw_file
+    def __init__(self, callback: Callable[[int], None] | None, where: Callable[[], int]) -> None:
         self.callback = callback
+        self.where = where  # how far into the file the reader has got, in bytes
         self.reported = 0
 
     def update(self) -> None:
         if self.callback is not None:
-            position = self.raw_file.tell()
+            position = self.where()
             self.callback(position - self.reported)
             self.reported = position
 
@@ -58,15 +58,14 @@ class _Progress:
 
 def read_lines(run: Run, path: Path, summary: FileSummary) -> None:
     raw_file, stream = open_lines(path)
-    progress = _Progress(raw_file, run.progress)
+    progress = _Progress(run.progress, raw_file.tell)
     try:
         last = 0 if summary.format == "exchange" else _read_head(run, stream, summary, progress)
         if last is not None and summary.format == "exchange":
-            pool = run.pool(path)
-            if pool is None:
-                _read_chunks_here(run, stream, summary, last + 1, progress)
+            if run.may_pool(path):
+                _read_chunks_apart(run, run.pool(), stream, summary, last + 1, progress)
             else:
-                _read_chunks_apart(run, pool, stream, summary, last + 1, progress)
+                _read_chunks_here(run, stream, summary, last + 1, progress)
     finally:
         progress.finish(path.stat().st_size)
         raw_file.close()
@@ -129,7 +128,9 @@ def _read_chunks_apart(run: Run, pool: ParsePool, stream: IO[bytes], summary: Fi
 
 def read_parquet(run: Run, path: Path, summary: FileSummary, batch_size: int) -> None:
     name = summary.path
-    size, reported, seen = path.stat().st_size, 0, 0
+    size, seen, total = path.stat().st_size, 0, 1
+    # Rows stand in for bytes: a Parquet file is read by column chunks, not front to back.
+    progress = _Progress(run.progress, lambda: size * seen // max(total, 1))
     pool: ParsePool | None = None
     apart = run.may_pool(path)
     if apart:
@@ -137,7 +138,7 @@ def read_parquet(run: Run, path: Path, summary: FileSummary, batch_size: int) ->
     try:
         for start, batch, total in iter_parquet_batches(path, batch_size):
             if apart and pool is None and summary.format == "exchange":
-                pool = run.pool(path)
+                pool = run.pool()
                 run.flush(summary)  # rows read here go before the helpers' rows
             if pool is not None:
                 run.make_room(summary)
@@ -148,11 +149,7 @@ def read_parquet(run: Run, path: Path, summary: FileSummary, batch_size: int) ->
                 for line, obj in enumerate(parquet_records(batch, name), start):
                     run.record(summary, obj, f"{name}:{line}", line, obj)
             seen += batch.num_rows
-            if run.progress is not None:
-                position = size * seen // max(total, 1)
-                run.progress(position - reported)
-                reported = position
+            progress.update()
     finally:
         run.drain(summary)
-        if run.progress is not None:
-            run.progress(size - reported)
+        progress.finish(size)

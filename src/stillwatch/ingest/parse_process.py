@@ -19,7 +19,7 @@ import orjson
 import pyarrow as pa
 
 from stillwatch import signals as signal_registry
-from stillwatch.ingest.chunks import parse_chunk, parse_records
+from stillwatch.ingest.chunks import GC_THRESHOLD, parse_chunk, parse_records
 from stillwatch.ingest.columns import rows_to_batch
 from stillwatch.ingest.helper import Helper, from_ipc, serve, to_ipc
 from stillwatch.ingest.reader import parquet_rows
@@ -109,9 +109,8 @@ def _parse(request: list[bytes], signals: list[Signal], mine: str) -> list[bytes
 
 def main() -> None:
     """The helper's entry point (not ``python -m``: the package imports this module first)."""
-    # As in the parent's ingest (``pipeline._tuned_interpreter``): parsed records hold no
-    # cycles, and the default threshold walked the young objects every 50-odd records.
-    gc.set_threshold(20_000, *gc.get_threshold()[1:])
+    # As in the parent's ingest (``pipeline._tuned_interpreter``).
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     signals = [cls() for cls in signal_registry.registered()]
     mine = signature(signals)
     serve(mine, 2, lambda request: _parse(request, signals, mine.decode()))

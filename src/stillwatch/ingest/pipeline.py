@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from stillwatch.errors import BadFile, BadRecord, StillwatchError
 from stillwatch.ingest.adapters import FORMATS
+from stillwatch.ingest.chunks import GC_THRESHOLD
 from stillwatch.ingest.files import read_lines, read_parquet
 from stillwatch.ingest.reader import sniff
 from stillwatch.ingest.rejects import RejectsFile, rejects_path
@@ -82,13 +83,10 @@ def _tuned_interpreter() -> Iterator[None]:
     # busy parsing thread for each of those; 0.5 ms made the writer 2.5x faster in a test
     # with no cost to the parser.
     interval = sys.getswitchinterval()
-    # Every parsed record allocates a dozen dicts and lists, so the collector's youngest
-    # generation filled every 50-odd records and its older ones were walked again and again;
-    # the records hold no cycles. A threshold of 20,000 took 8-10% off the ingest's CPU (200k
-    # simulated exchanges, no signals: 5.8-6.0 s against 5.2-5.5 s), memory unchanged.
+    # And the collector's threshold while parsing (``chunks.GC_THRESHOLD`` says why).
     thresholds = gc.get_threshold()
     sys.setswitchinterval(min(interval, 0.0005))
-    gc.set_threshold(max(thresholds[0], 20_000), *thresholds[1:])
+    gc.set_threshold(max(thresholds[0], GC_THRESHOLD), *thresholds[1:])
     try:
         yield
     finally:

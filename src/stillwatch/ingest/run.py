@@ -73,10 +73,8 @@ class Run:
         # A strict run stops at the first bad record, which only reading in order can find.
         return not self.strict and self.workers > 0 and path.stat().st_size >= PARALLEL_FROM
 
-    def pool(self, path: Path) -> ParsePool | None:
-        """The parse helpers for an exchange file this large, started on first use."""
-        if not self.may_pool(path):
-            return None
+    def pool(self) -> ParsePool:
+        """The parse helpers (for a file ``may_pool`` sends them), started on first use."""
         if self._pool is None:
             self._pool = ParsePool(self.workers, self.writer.signals)
         return self._pool
